@@ -1,0 +1,31 @@
+using AlexNet.Model;
+using TorchSharp;
+
+namespace AlexNet.Cli.Commands;
+
+/// <summary>`alexnet devices`: which backend loaded, CUDA devices, CPU threads; checks a --device.</summary>
+public sealed class DevicesCommand : ICommand
+{
+    public string Name => "devices";
+    public string Summary => "show the compute backend (CPU threads, CUDA devices) and check a --device";
+    public string Usage => """
+        usage: alexnet devices [--device D]
+          --device D   cpu, cuda or cuda:N; exit code 2 with one line if it is not available
+        CUDA comes from a build with -p:AlexNetCuda=true, or -p:AlexNetBringYourOwnLibTorch=true with
+        LIBTORCH_PATH naming an installed libtorch (e.g. PyTorch's torch/lib).
+        """;
+
+    public int Run(CliArgs args)
+    {
+        var spec = args.String("device");
+        args.RejectUnknown(Name);
+        var device = ComputeDevice.Resolve(spec ?? "cpu");
+        Console.WriteLine($"libtorch: {Environment.GetEnvironmentVariable(ComputeDevice.LibTorchPathVariable) ?? "from the NuGet package next to this program"}");
+        Console.WriteLine($"cpu: {Environment.ProcessorCount} cores, {torch.get_num_threads()} intra-op threads");
+        bool cuda;
+        try { cuda = torch.TryInitializeDeviceType(DeviceType.CUDA) && torch.cuda.is_available(); } catch (Exception) { cuda = false; }
+        Console.WriteLine(cuda ? $"cuda: {torch.cuda.device_count()} device(s)" : "cuda: not available");
+        Console.WriteLine($"selected: {device}");
+        return 0;
+    }
+}

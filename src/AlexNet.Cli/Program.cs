@@ -1,0 +1,40 @@
+using AlexNet.Cli;
+using AlexNet.Cli.Commands;
+using AlexNet.Model;
+
+// alexnet COMMAND [options]. Exit codes: 0 success, 1 failure, 2 bad usage, bad input or
+// unavailable device (one clear line on stderr).
+ICommand[] commands =
+{
+    new InfoCommand(),
+    new DevicesCommand(),
+};
+
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    Console.WriteLine("alexnet - the 2012 AlexNet, trained as Akka.NET actors (one tower actor per GPU)\n");
+    Console.WriteLine("usage: alexnet COMMAND [options]   (alexnet COMMAND --help for its options)\n");
+    foreach (var c in commands) Console.WriteLine($"  {c.Name,-14} {c.Summary}");
+    return args.Length == 0 ? 2 : 0;
+}
+
+var command = commands.FirstOrDefault(c => c.Name == args[0]);
+if (command is null)
+{
+    Console.Error.WriteLine($"alexnet: unknown command '{args[0]}' (try 'alexnet --help')");
+    return 2;
+}
+if (args.Skip(1).Any(a => a is "-h" or "--help"))
+{
+    Console.WriteLine(command.Usage);
+    return 0;
+}
+try
+{
+    return command.Run(new CliArgs(args.Skip(1), command.Flags));
+}
+catch (Exception e) when (e is UsageException or InvalidModelConfigException or DeviceUnavailableException)
+{
+    Console.Error.WriteLine($"alexnet {command.Name}: {e.Message}");
+    return 2;
+}

@@ -1,0 +1,70 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AlexNet.Model;
+
+/// <summary>Asked for a device this machine or this build cannot provide.</summary>
+public sealed class DeviceUnavailableException(string message) : Exception(message);
+
+/// <summary>
+/// Chooses and prepares the compute backend. CPU by default (libtorch-cpu from NuGet). CUDA
+/// comes either from TorchSharp-cuda-linux (build with -p:AlexNetCuda=true) or from an installed
+/// libtorch named by LIBTORCH_PATH (build with -p:AlexNetBringYourOwnLibTorch=true), which is
+/// loaded before TorchSharp touches its native bridge.
+/// </summary>
+public static class ComputeDevice
+{
+    public const string LibTorchPathVariable = "LIBTORCH_PATH";
+    private static readonly object Gate = new();
+    private static bool _preloaded;
+
+    /// <summary>Loads libtorch from LIBTORCH_PATH when set. Safe to call many times.</summary>
+    public static void PreloadLibTorch()
+    {
+        lock (Gate)
+        {
+            if (_preloaded) return;
+            _preloaded = true;
+            var dir = Environment.GetEnvironmentVariable(LibTorchPathVariable);
+            if (string.IsNullOrEmpty(dir)) return;
+            if (!Directory.Exists(dir))
+                throw new DeviceUnavailableException($"{LibTorchPathVariable}={dir}: no such folder (expected the lib folder of a libtorch or of PyTorch's torch package)");
+            // Dependencies first, so each load finds what it needs already mapped.
+            foreach (var lib in new[] { "libc10.so", "libtorch_cpu.so", "libc10_cuda.so", "libtorch_cuda.so", "libtorch.so" })
+            {
+                var path = Path.Combine(dir, lib);
+                if (File.Exists(path)) NativeLibrary.Load(path);
+            }
+            if (!File.Exists(Path.Combine(dir, "libtorch_cpu.so")))
+                throw new DeviceUnavailableException($"{LibTorchPathVariable}={dir}: libtorch_cpu.so not found there");
+        }
+    }
+
+    /// <summary>Parses "cpu", "cuda" or "cuda:N" and checks the device exists.</summary>
+    public static Device Resolve(string spec)
+    {
+        PreloadLibTorch();
+        var s = spec.Trim().ToLowerInvariant();
+        if (s == "cpu") { InitializeDeviceType(DeviceType.CPU); return CPU; }
+        if (s == "cuda" || s.StartsWith("cuda:", StringComparison.Ordinal))
+        {
+            int index = 0;
+            if (s.Length > 5 && !int.TryParse(s[5..], out index))
+                throw new DeviceUnavailableException($"device '{spec}': expected cpu, cuda or cuda:N");
+            bool available;
+            try { available = TryInitializeDeviceType(DeviceType.CUDA) && cuda.is_available(); }
+            catch (Exception) { available = false; }
+            if (!available)
+                throw new DeviceUnavailableException($"device '{spec}': CUDA is not available (no GPU or no CUDA libtorch: build with -p:AlexNetCuda=true, or -p:AlexNetBringYourOwnLibTorch=true and set {LibTorchPathVariable})");
+            int count = cuda.device_count();
+            if (index >= count)
+                throw new DeviceUnavailableException($"device '{spec}': only {count} CUDA device(s) present");
+            return new Device(DeviceType.CUDA, index);
+        }
+        throw new DeviceUnavailableException($"device '{spec}': expected cpu, cuda or cuda:N");
+    }
+
+    /// <summary>Intra-op threads for one of <paramref name="sharers"/> workers sharing this machine's cores.</summary>
+    public static int ThreadsPerWorker(int sharers) => Math.Max(1, Environment.ProcessorCount / Math.Max(1, sharers));
+}

@@ -1,0 +1,73 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace AlexNet.Model;
+
+/// <summary>How momentum and weight decay enter the update.</summary>
+public enum MomentumForm
+{
+    /// <summary>The paper: v ← μ·v − λ·ε·w − ε·∇w;  w ← w + v. The learning rate is inside v.</summary>
+    Paper,
+    /// <summary>PyTorch's SGD: b ← μ·b + ∇w + λ·w;  w ← w − ε·b. The learning rate is applied outside b.</summary>
+    PyTorch,
+}
+
+/// <summary>
+/// SGD with momentum and weight decay over one tower's (or the reference's) parameters. The two
+/// forms give identical steps while ε is constant (v = −ε·b); after ε changes they part: the
+/// paper's velocity still carries steps scaled by the old ε, PyTorch's buffer is rescaled at once.
+/// Weight decay applies to weights, not biases, as in cuda-convnet's layer definitions for the paper.
+/// </summary>
+public sealed class SgdMomentum : IDisposable
+{
+    private readonly (string Name, Parameter Param, Tensor Velocity, bool Decay)[] _state;
+    public double Momentum { get; }
+    public double WeightDecay { get; }
+    public MomentumForm Form { get; }
+
+    public SgdMomentum(IEnumerable<(string name, Parameter parameter)> parameters, double momentum = 0.9,
+        double weightDecay = 5e-4, MomentumForm form = MomentumForm.Paper)
+    {
+        Momentum = momentum; WeightDecay = weightDecay; Form = form;
+        _state = parameters
+            .Select(p => (p.name, p.parameter, zeros_like(p.parameter).DetachFromDisposeScope(), p.name.EndsWith(".weight", StringComparison.Ordinal)))
+            .ToArray();
+    }
+
+    /// <summary>Momentum buffers by parameter name (v for the paper form, b for PyTorch's); for checkpoints.</summary>
+    public IReadOnlyDictionary<string, Tensor> Velocities => _state.ToDictionary(s => s.Name, s => s.Velocity);
+
+    public void Step(double learningRate)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (var (_, p, v, decay) in _state)
+        {
+            var g = p.grad ?? throw new InvalidOperationException("parameter without gradient: run backward before Step");
+            double lambda = decay ? WeightDecay : 0.0;
+            if (Form == MomentumForm.Paper)
+            {
+                v.mul_(Momentum).add_(g, alpha: -learningRate);
+                if (lambda != 0) v.add_(p, alpha: -lambda * learningRate);
+                p.add_(v);
+            }
+            else
+            {
+                v.mul_(Momentum).add_(g);
+                if (lambda != 0) v.add_(p, alpha: lambda);
+                p.add_(v, alpha: -learningRate);
+            }
+        }
+    }
+
+    public void ZeroGrad()
+    {
+        foreach (var (_, p, _, _) in _state) p.grad?.zero_();
+    }
+
+    public void Dispose()
+    {
+        foreach (var s in _state) s.Velocity.Dispose();
+    }
+}
