@@ -1,0 +1,87 @@
+namespace AlexNet.Data;
+
+/// <summary>
+/// Builds an <see cref="ImageBatch"/> from dataset samples: crops (random for training, fixed for
+/// the evaluation views), flips, and draws the PCA lighting coefficients. Each image's draws come
+/// from a stream keyed by (seed, epoch, dataset index), so the batch is a pure function of its inputs.
+/// </summary>
+public sealed class BatchAssembler(IImageDataset dataset, DatasetStatistics statistics, AugmentationSettings settings, long seed)
+{
+    public IImageDataset Dataset => dataset;
+    public DatasetStatistics Statistics => statistics;
+    public AugmentationSettings Settings => settings;
+
+    public ImageBatch Assemble(long epoch, int batchIndex, IReadOnlyList<int> samples, BatchView view)
+    {
+        int side = dataset.ImageSide, crop = settings.Crop, n = samples.Count;
+        if (crop > side) throw new ArgumentException($"crop {crop} is larger than the stored images ({side})");
+        var pixels = new byte[n * 3 * crop * crop];
+        var lighting = new float[n * 3];
+        var labels = new int[n];
+        var crops = new CropBox[n];
+        var source = new byte[side * side * 3];
+        Span<double> alpha = stackalloc double[3];
+        for (int i = 0; i < n; i++)
+        {
+            int index = samples[i];
+            dataset.ReadPixels(index, source);
+            labels[i] = dataset.Label(index);
+            var box = Box(view, side, crop, new SeededRandom(seed, epoch, index, 0xA06));
+            crops[i] = box;
+            CropToChw(source, side, box, crop, pixels.AsSpan(i * 3 * crop * crop, 3 * crop * crop));
+            if (view == BatchView.Train && settings.LightingStd > 0)
+            {
+                var rng = new SeededRandom(seed, epoch, index, 0x116);
+                for (int k = 0; k < 3; k++) alpha[k] = rng.NextGaussian() * settings.LightingStd;
+                statistics.LightingOffset(alpha).CopyTo(lighting, i * 3);
+            }
+        }
+        return new ImageBatch(epoch, batchIndex, crop, pixels, lighting, labels, crops, samples.ToArray());
+    }
+
+    /// <summary>The crop box of one view; random position and flip for <see cref="BatchView.Train"/>.</summary>
+    public CropBox Box(BatchView view, int side, int crop, SeededRandom rng)
+    {
+        int far = side - crop, mid = far / 2;
+        return view switch
+        {
+            BatchView.Train => new CropBox(rng.NextInt(far + 1), rng.NextInt(far + 1), settings.Flip && rng.NextDouble() < 0.5),
+            BatchView.Centre or BatchView.CentreCrop => new CropBox(mid, mid, false),
+            BatchView.TopLeft => new CropBox(0, 0, false),
+            BatchView.TopRight => new CropBox(far, 0, false),
+            BatchView.BottomLeft => new CropBox(0, far, false),
+            BatchView.BottomRight => new CropBox(far, far, false),
+            BatchView.TopLeftFlipped => new CropBox(0, 0, true),
+            BatchView.TopRightFlipped => new CropBox(far, 0, true),
+            BatchView.BottomLeftFlipped => new CropBox(0, far, true),
+            BatchView.BottomRightFlipped => new CropBox(far, far, true),
+            BatchView.CentreFlipped => new CropBox(mid, mid, true),
+            _ => throw new ArgumentOutOfRangeException(nameof(view)),
+        };
+    }
+
+    /// <summary>Copies a crop of an HWC image into a CHW destination, mirroring columns when flipped.</summary>
+    public static void CropToChw(ReadOnlySpan<byte> hwc, int side, CropBox box, int crop, Span<byte> chw)
+    {
+        int plane = crop * crop;
+        for (int y = 0; y < crop; y++)
+        {
+            int row = ((box.Y + y) * side + box.X) * 3;
+            for (int x = 0; x < crop; x++)
+            {
+                int src = row + (box.Flipped ? crop - 1 - x : x) * 3;
+                int dst = y * crop + x;
+                chw[dst] = hwc[src];
+                chw[plane + dst] = hwc[src + 1];
+                chw[2 * plane + dst] = hwc[src + 2];
+            }
+        }
+    }
+
+    /// <summary>The ten test views of the paper, in a fixed order.</summary>
+    public static readonly BatchView[] TenViews =
+    {
+        BatchView.TopLeft, BatchView.TopRight, BatchView.BottomLeft, BatchView.BottomRight, BatchView.CentreCrop,
+        BatchView.TopLeftFlipped, BatchView.TopRightFlipped, BatchView.BottomLeftFlipped, BatchView.BottomRightFlipped, BatchView.CentreFlipped,
+    };
+}
