@@ -8,6 +8,7 @@ ICommand[] commands =
 {
     new InfoCommand(),
     new DevicesCommand(),
+    new TrainCommand(),
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -33,7 +34,7 @@ try
 {
     return command.Run(new CliArgs(args.Skip(1), command.Flags));
 }
-catch (Exception e) when (e is UsageException or InvalidModelConfigException or DeviceUnavailableException)
+catch (Exception e) when (e is UsageException or InvalidModelConfigException or DeviceUnavailableException or AlexNet.Actors.Hosting.ConfigurationFileException)
 {
     Console.Error.WriteLine($"alexnet {command.Name}: {e.Message}");
     return 2;

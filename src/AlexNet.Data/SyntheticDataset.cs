@@ -9,11 +9,14 @@ public sealed class SyntheticDataset : IImageDataset
 {
     private readonly int _classes;
     private readonly long _seed;
+    private readonly long _firstImage;
 
-    public SyntheticDataset(int count, int classes, int side, long seed = 1)
+    /// <param name="seed">Fixes the class patterns: a training and a validation set must share it.</param>
+    /// <param name="firstImage">Number of this set's first image; give disjoint ranges to disjoint sets.</param>
+    public SyntheticDataset(int count, int classes, int side, long seed = 1, long firstImage = 0)
     {
         if (count < 1 || classes < 2 || side < 8) throw new ArgumentException("synthetic dataset: count ≥ 1, classes ≥ 2, side ≥ 8");
-        Count = count; _classes = classes; ImageSide = side; _seed = seed;
+        Count = count; _classes = classes; ImageSide = side; _seed = seed; _firstImage = firstImage;
         ClassNames = Enumerable.Range(0, classes).Select(c => $"synthetic-{c}").ToArray();
     }
 
@@ -21,7 +24,7 @@ public sealed class SyntheticDataset : IImageDataset
     public IReadOnlyList<string> ClassNames { get; }
     public int ImageSide { get; }
 
-    public int Label(int index) => (int)(new SeededRandom(_seed, index, 0x1AB).NextUInt64() % (ulong)_classes);
+    public int Label(int index) => (int)(new SeededRandom(_seed, _firstImage + index, 0x1AB).NextUInt64() % (ulong)_classes);
 
     public void ReadPixels(int index, Span<byte> rgbHwc)
     {
@@ -31,7 +34,7 @@ public sealed class SyntheticDataset : IImageDataset
         double radius = side * (0.12 + 0.1 * cls.NextDouble());
         Span<double> blob = stackalloc double[3], tint = stackalloc double[3];
         for (int c = 0; c < 3; c++) { blob[c] = 255 * cls.NextDouble(); tint[c] = 60 + 80 * cls.NextDouble(); }
-        var img = new SeededRandom(_seed, index, 0x1316);
+        var img = new SeededRandom(_seed, _firstImage + index, 0x1316);
         cx += (img.NextDouble() - 0.5) * side * 0.1;
         cy += (img.NextDouble() - 0.5) * side * 0.1;
         for (int y = 0; y < side; y++)

@@ -15,6 +15,8 @@ public sealed record AlexNetConfig
     public int Crop { get; init; } = 224;
     /// <summary>Dropout probability on fc6 and fc7 outputs while training.</summary>
     public double Dropout { get; init; } = 0.5;
+    /// <summary>How the N(0, σ²) weight draw scales with a layer's fan-in; see <see cref="InitScaling"/>.</summary>
+    public InitScaling InitScaling { get; init; } = InitScaling.FanIn;
 
     public static AlexNetConfig Paper => new();
 
@@ -81,7 +83,21 @@ public sealed record AlexNetConfig
         }
     }
 
-    public override string ToString() => $"towers={Towers} classes={Classes} width={Width} crop={Crop} dropout={Dropout}";
+    public override string ToString() => $"towers={Towers} classes={Classes} width={Width} crop={Crop} dropout={Dropout}" +
+        (InitScaling == InitScaling.FanIn ? "" : " init=paper");
+}
+
+/// <summary>Weight initialisation of the paper, and its extension to narrower or smaller networks.</summary>
+public enum InitScaling
+{
+    /// <summary>
+    /// σ = 0.01·√(paper fan-in / this fan-in): exactly the paper's 0.01 at the paper's configuration,
+    /// and the same per-layer signal gain for other widths and crops. With a fixed 0.01 a network of
+    /// width 0.25 and crop 64 starts with logits that do not depend on the input (gain ≈ 1e-4).
+    /// </summary>
+    FanIn,
+    /// <summary>σ = 0.01 in every layer, whatever its size.</summary>
+    Paper,
 }
 
 /// <summary>A model configuration value that cannot build the network; the message names the key.</summary>

@@ -4,7 +4,8 @@ namespace AlexNet.Model;
 
 /// <summary>
 /// The paper's initialisation: every weight from N(0, 0.01²); biases 1 in conv2, conv4, conv5,
-/// fc6 and fc7 (so early ReLUs get positive inputs), 0 in conv1, conv3 and fc8.
+/// fc6 and fc7 (so early ReLUs get positive inputs), 0 in conv1, conv3 and fc8. For other widths,
+/// crops or tower counts σ follows <see cref="AlexNetConfig.InitScaling"/> (0.01 at the paper's size).
 /// Drawn on the CPU from one seeded generator in parameter-name order, so the same seed gives
 /// the same network on any device and for any way of splitting it into towers.
 /// </summary>
@@ -16,7 +17,22 @@ public static class PaperInit
     public static double BiasValue(string parameterName) =>
         OneBiasLayers.Contains(parameterName.Split('.')[0]) ? 1.0 : 0.0;
 
-    public static void Initialize(nn.Module reference, long seed)
+    /// <summary>Fan-in (inputs per output unit) of each layer in the paper's two-tower network.</summary>
+    private static readonly Dictionary<string, long> PaperFanIn = new()
+    {
+        ["conv1"] = 3 * 11 * 11, ["conv2"] = 48 * 5 * 5, ["conv3"] = 256 * 3 * 3, ["conv4"] = 192 * 3 * 3,
+        ["conv5"] = 192 * 3 * 3, ["fc6"] = 9216, ["fc7"] = 4096, ["fc8"] = 4096,
+    };
+
+    /// <summary>σ of the weight draw of a parameter with this name and shape.</summary>
+    public static double WeightStdFor(AlexNetConfig config, string name, long[] shape)
+    {
+        if (config.InitScaling == InitScaling.Paper) return WeightStd;
+        long fanIn = shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+        return WeightStd * Math.Sqrt((double)PaperFanIn[name.Split('.')[0]] / fanIn);
+    }
+
+    public static void Initialize(ReferenceAlexNet reference, long seed)
     {
         using var generator = new Generator((ulong)seed, CPU);
         using var noGrad = no_grad();
@@ -24,7 +40,7 @@ public static class PaperInit
         {
             if (name.EndsWith(".weight", StringComparison.Ordinal))
             {
-                using var draw = empty(p.shape, ScalarType.Float32, CPU).normal_(0, WeightStd, generator);
+                using var draw = empty(p.shape, ScalarType.Float32, CPU).normal_(0, WeightStdFor(reference.Config, name, p.shape), generator);
                 p.copy_(draw);
             }
             else p.fill_(BiasValue(name));

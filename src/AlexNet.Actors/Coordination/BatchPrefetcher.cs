@@ -1,0 +1,89 @@
+using Akka.Actor;
+using AlexNet.Actors.Protocol;
+using AlexNet.Data;
+
+namespace AlexNet.Actors.Coordination;
+
+/// <summary>One batch the run will consume, in consumption order.</summary>
+public readonly record struct BatchKey(DataSplit Split, long Epoch, int Index, int BatchSize, BatchView View);
+
+/// <summary>
+/// The coordinator's window onto the loaders: asks for the batches the run will need next, in
+/// the order it will need them, never having more than <c>maxOutstanding</c> asked for and not
+/// yet consumed (back-pressure: loaders' mailboxes and the ready buffer stay bounded). Batches
+/// may arrive in any order; they are handed out in schedule order. Requests go round-robin to
+/// the loaders present; a lost loader's requests go to the others.
+/// </summary>
+public sealed class BatchPrefetcher(IEnumerable<BatchKey> schedule, int maxOutstanding)
+{
+    private readonly IEnumerator<BatchKey> _schedule = schedule.GetEnumerator();
+    private readonly Queue<BatchKey> _order = new();
+    private readonly Dictionary<BatchKey, IActorRef> _requested = new();
+    private readonly Dictionary<BatchKey, BatchReady> _ready = new();
+    private readonly List<IActorRef> _loaders = new();
+    private int _nextLoader;
+    private bool _scheduleDone;
+
+    public int Outstanding => _requested.Count + _ready.Count;
+    public int MaxOutstanding => maxOutstanding;
+    public int PeakOutstanding { get; private set; }
+    public IReadOnlyList<IActorRef> Loaders => _loaders;
+    /// <summary>True once every scheduled batch has been handed out.</summary>
+    public bool Exhausted => _scheduleDone && _order.Count == 0;
+
+    public void AddLoader(IActorRef loader)
+    {
+        if (!_loaders.Contains(loader)) _loaders.Add(loader);
+    }
+
+    /// <summary>Forgets a loader and re-asks the others for what it still owed; false when no loader is left.</summary>
+    public bool RemoveLoader(IActorRef loader, IActorRef self)
+    {
+        _loaders.Remove(loader);
+        if (_loaders.Count == 0) return false;
+        foreach (var key in _requested.Where(r => r.Value.Equals(loader)).Select(r => r.Key).ToList())
+            Request(key, self);
+        return true;
+    }
+
+    /// <summary>Asks for more batches until the window is full or the schedule ends.</summary>
+    public void Fill(IActorRef self)
+    {
+        while (_loaders.Count > 0 && Outstanding < maxOutstanding && !_scheduleDone)
+        {
+            if (!_schedule.MoveNext()) { _scheduleDone = true; break; }
+            var key = _schedule.Current;
+            _order.Enqueue(key);
+            Request(key, self);
+        }
+        PeakOutstanding = Math.Max(PeakOutstanding, Outstanding);
+    }
+
+    private void Request(BatchKey key, IActorRef self)
+    {
+        var loader = _loaders[_nextLoader++ % _loaders.Count];
+        _requested[key] = loader;
+        loader.Tell(new LoadBatch(key.Split, key.Epoch, key.Index, key.BatchSize, key.View), self);
+    }
+
+    /// <summary>Stores a delivered batch; a duplicate or unrequested one is ignored.</summary>
+    public void Deliver(BatchReady ready)
+    {
+        var key = new BatchKey(ready.Split, ready.Batch.Epoch, ready.Batch.Index, 0, default);
+        var match = _requested.Keys.FirstOrDefault(k => k.Split == key.Split && k.Epoch == key.Epoch && k.Index == key.Index);
+        if (!_requested.Remove(match)) return;
+        _ready[match] = ready;
+    }
+
+    /// <summary>The batch due next, if it has arrived; the caller then owns it.</summary>
+    public bool TryTakeNext(out BatchKey key, out BatchReady? batch)
+    {
+        batch = null;
+        key = default;
+        if (_order.Count == 0) return false;
+        key = _order.Peek();
+        if (!_ready.Remove(key, out batch)) return false;
+        _order.Dequeue();
+        return true;
+    }
+}

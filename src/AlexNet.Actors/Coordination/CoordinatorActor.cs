@@ -1,0 +1,357 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using AlexNet.Actors.Protocol;
+using AlexNet.Actors.Training;
+using AlexNet.Data;
+using AlexNet.Model;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace AlexNet.Actors.Coordination;
+
+/// <summary>
+/// Drives training. Per step: takes the next batch from the prefetch window, gives it to every
+/// tower, gathers the towers' slices at conv3, fc6, fc7 and fc8 and sends the full tensor to
+/// every tower, computes softmax cross-entropy on the gathered logits, and on the way back sums
+/// the towers' input gradients and returns each tower its slice; then tells the towers to step.
+/// Validation runs at every epoch end; the learning-rate schedule follows it. States:
+/// Describing → Initializing → AwaitingBatch → Forward(segment) → Backward(segment) → Updating →
+/// … → Finished, or Failed on any tower/loader error, lost actor or step timeout.
+/// </summary>
+public sealed class CoordinatorActor : ReceiveActor, IWithTimers
+{
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly AlexNetConfig _requestedConfig;
+    private readonly TrainingSettings _settings;
+    private readonly IReadOnlyList<IActorRef> _towers;
+    private readonly IReadOnlyList<IActorRef> _loaders;
+    private readonly IActorRef _listener;
+    private readonly Device _device;
+
+    private AlexNetConfig _config = null!;
+    private DataDescription _data = null!;
+    private BatchPrefetcher _prefetcher = null!;
+    private LearningRateSchedule _schedule = null!;
+    private RunProgress _progress = null!;
+    private int _readyTowers;
+    private long _phase; // identifies the current phase for its timeout
+    private ActiveStep? _current;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public CoordinatorActor(AlexNetConfig config, TrainingSettings settings, IReadOnlyList<IActorRef> towers,
+        IReadOnlyList<IActorRef> loaders, IActorRef listener, string deviceSpec)
+    {
+        _requestedConfig = config;
+        _settings = settings.Check();
+        _towers = towers;
+        _loaders = loaders;
+        _listener = listener;
+        _device = ComputeDevice.Resolve(deviceSpec);
+        if (towers.Count != config.Towers)
+            throw new ArgumentException($"{towers.Count} tower actors for a {config.Towers}-tower model");
+        if (loaders.Count == 0) throw new ArgumentException("at least one data loader is needed");
+        Become(Describing);
+    }
+
+    public static Props Props(AlexNetConfig config, TrainingSettings settings, IReadOnlyList<IActorRef> towers,
+        IReadOnlyList<IActorRef> loaders, IActorRef listener, string deviceSpec = "cpu") =>
+        Akka.Actor.Props.Create(() => new CoordinatorActor(config, settings, towers, loaders, listener, deviceSpec))
+            .WithDispatcher("akka.actor.coordinator-dispatcher");
+
+    protected override void PreStart()
+    {
+        foreach (var a in _towers.Concat(_loaders)) Context.Watch(a);
+        _loaders[0].Tell(new DescribeData());
+        ArmTimeout("waiting for the data description from loader " + _loaders[0].Path.Name);
+    }
+
+    // ---- States ---------------------------------------------------------------------------
+
+    private void Describing()
+    {
+        Receive<DataDescription>(OnDataDescription);
+        CommonFailures();
+    }
+
+    private void Initializing()
+    {
+        Receive<TowerReady>(m =>
+        {
+            _log.Info("tower {0} ready on {1}: {2:N0} parameters", m.Index, m.Device, m.Parameters);
+            if (++_readyTowers < _towers.Count) return;
+            _progress.Start();
+            _prefetcher.Fill(Self);
+            Become(AwaitingBatch);
+            TryStartStep();
+        });
+        CommonFailures();
+    }
+
+    private void AwaitingBatch()
+    {
+        Batches();
+        CommonFailures();
+    }
+
+    private void Forward(Segment segment, Tensor?[] slices)
+    {
+        Receive<SegmentOutput>(m => m.Step == _current!.Step && m.Segment == segment, m =>
+        {
+            slices[m.Tower] = m.Output;
+            if (slices.Any(s => s is null)) return;
+            var parts = slices.Select(s => s!).ToArray();
+            _current!.Widths[(int)segment] = parts.Select(p => p.shape[1]).ToArray();
+            var full = StepRouting.Gather(parts, _device);
+            if (segment == Segment.Fc8) { OnLogits(full); return; }
+            var next = (Segment)((int)segment + 1);
+            for (int t = 0; t < _towers.Count; t++)
+                _towers[t].Tell(new ForwardSegment(_current.Step, next, full.alias().DetachFromDisposeScope()));
+            full.Dispose();
+            EnterForward(next);
+        });
+        Batches();
+        CommonFailures();
+    }
+
+    private void Backward(Segment segment, Tensor?[] gradients, bool[] done)
+    {
+        Receive<InputGradient>(m => m.Step == _current!.Step && m.Segment == segment, m =>
+        {
+            gradients[m.Tower] = m.Gradient;
+            if (gradients.Any(g => g is null)) return;
+            using var total = StepRouting.Sum(gradients.Select(g => g!).ToArray(), _device);
+            SendBackward((Segment)((int)segment - 1), total);
+        });
+        Receive<BackwardDone>(m => m.Step == _current!.Step && segment == Segment.Stem, m =>
+        {
+            done[m.Tower] = true;
+            if (done.Any(d => !d)) return;
+            foreach (var t in _towers) t.Tell(new ApplyUpdate(_current!.Step, _current.LearningRate));
+            EnterUpdating();
+        });
+        Batches();
+        CommonFailures();
+    }
+
+    private void Updating(bool[] applied)
+    {
+        Receive<UpdateApplied>(m => m.Step == _current!.Step, m =>
+        {
+            applied[m.Tower] = true;
+            if (applied.Any(a => !a)) return;
+            var finished = _current!;
+            _current = null;
+            _progress.TrainingStepDone(finished, _listener);
+            if (ValidationBatches() == 0 && (finished.Key.Index == _progress.BatchesPerEpoch - 1 || _prefetcher.Exhausted))
+                EndOfEpoch((int)finished.Key.Epoch);
+            Become(AwaitingBatch);
+            AfterStep();
+        });
+        Batches();
+        CommonFailures();
+    }
+
+    private void Done()
+    {
+        ReceiveAny(m => DisposeTensors(m));
+    }
+
+    // ---- Transitions ----------------------------------------------------------------------
+
+    private void OnDataDescription(DataDescription d)
+    {
+        _data = d;
+        _config = (_requestedConfig.Classes > 0 ? _requestedConfig : _requestedConfig with { Classes = d.ClassNames.Count }).Validate();
+        if (_config.Classes != d.ClassNames.Count)
+        {
+            Fail($"the model has {_config.Classes} classes but the data '{d.Name}' has {d.ClassNames.Count}");
+            return;
+        }
+        if (_config.Crop > d.StoredSide)
+        {
+            Fail($"crop {_config.Crop} is larger than the stored images ({d.StoredSide}x{d.StoredSide}) of '{d.Name}'");
+            return;
+        }
+        int perEpoch = d.TrainCount / _settings.BatchSize;
+        if (perEpoch == 0)
+        {
+            Fail($"the training set of '{d.Name}' ({d.TrainCount} images) is smaller than one batch ({_settings.BatchSize})");
+            return;
+        }
+        long totalSteps = (long)perEpoch * _settings.Epochs;
+        if (_settings.MaxSteps > 0) totalSteps = Math.Min(totalSteps, _settings.MaxSteps);
+        _schedule = LearningRateSchedule.Create(_settings.Schedule, _settings.LearningRate, _settings.Epochs, perEpoch, _settings.MaxSteps);
+        _progress = new RunProgress(_settings, perEpoch, totalSteps, ValidationBatches());
+        _prefetcher = new BatchPrefetcher(Schedule(perEpoch, totalSteps), _settings.MaxBatchesInFlight);
+        foreach (var l in _loaders) _prefetcher.AddLoader(l);
+
+        _log.Info("data '{0}': {1} train / {2} validation images, {3} classes; model {4}", d.Name, d.TrainCount, d.ValidationCount, d.ClassNames.Count, _config);
+        var weights = PaperInit.TowerWeights(_config, _settings.Seed);
+        for (int t = 0; t < _towers.Count; t++)
+            _towers[t].Tell(new InitializeTower(t, _config, weights[t], _settings.Momentum, _settings.WeightDecay,
+                _settings.MomentumForm, _settings.Seed, d.Statistics));
+        Become(Initializing);
+        ArmTimeout("waiting for the towers to initialise");
+    }
+
+    private int ValidationBatches() =>
+        _settings.Validate ? (_data.ValidationCount + _settings.EffectiveValidationBatchSize - 1) / _settings.EffectiveValidationBatchSize : 0;
+
+    /// <summary>Every batch the run will consume, in order: each epoch's training batches, then its validation batches.</summary>
+    private IEnumerable<BatchKey> Schedule(int perEpoch, long totalSteps)
+    {
+        long step = 0;
+        for (int epoch = 0; epoch < _settings.Epochs && step < totalSteps; epoch++)
+        {
+            for (int b = 0; b < perEpoch && step < totalSteps; b++, step++)
+                yield return new BatchKey(DataSplit.Train, epoch, b, _settings.BatchSize, BatchView.Train);
+            for (int v = 0; v < ValidationBatches(); v++)
+                yield return new BatchKey(DataSplit.Validation, epoch, v, _settings.EffectiveValidationBatchSize, BatchView.Centre);
+        }
+    }
+
+    private void TryStartStep()
+    {
+        if (_current is not null) return;
+        if (!_prefetcher.TryTakeNext(out var key, out var ready))
+        {
+            if (_prefetcher.Exhausted) Finish();
+            return;
+        }
+        _prefetcher.Fill(Self);
+        var batch = ready!.Batch;
+        bool train = key.Split == DataSplit.Train;
+        long id = train ? _progress.Step : -1 - _progress.ValidationBatchesRun;
+        double epochPosition = key.Epoch + (double)key.Index / _progress.BatchesPerEpoch;
+        double rate = _schedule.RateAt(_progress.Step, epochPosition);
+        _current = new ActiveStep(id, key, batch, rate, Stopwatch.StartNew());
+        foreach (var t in _towers) t.Tell(new BeginStep(id, batch, train));
+        EnterForward(Segment.Stem);
+    }
+
+    private void AfterStep()
+    {
+        _prefetcher.Fill(Self);
+        TryStartStep();
+    }
+
+    private void EnterForward(Segment segment)
+    {
+        Become(() => Forward(segment, new Tensor?[_towers.Count]));
+        ArmTimeout($"step {_current!.Step}: waiting for the towers' {segment} outputs");
+    }
+
+    private void EnterUpdating()
+    {
+        Become(() => Updating(new bool[_towers.Count]));
+        ArmTimeout($"step {_current!.Step}: waiting for the towers' updates");
+    }
+
+    private void OnLogits(Tensor logits)
+    {
+        var step = _current!;
+        using var scope = NewDisposeScope();
+        scope.Attach(logits);
+        var labels = tensor(step.Batch.Labels.Select(l => (long)l).ToArray()).to(_device);
+        var errors = TopKErrors.Of(logits, labels);
+        if (step.Key.Split == DataSplit.Validation)
+        {
+            float valLoss = F.cross_entropy(logits, labels).item<float>();
+            _current = null;
+            _progress.ValidationBatchDone(valLoss, errors);
+            if (step.Key.Index == ValidationBatches() - 1) EndOfEpoch((int)step.Key.Epoch);
+            Become(AwaitingBatch);
+            AfterStep();
+            return;
+        }
+        var leaf = logits.detach().requires_grad_(true);
+        var loss = F.cross_entropy(leaf, labels);
+        loss.backward();
+        step.Loss = loss.item<float>();
+        step.Errors = errors;
+        if (!float.IsFinite(step.Loss))
+        {
+            Fail($"step {step.Step}: the loss is {step.Loss} (diverged; lower the learning rate)");
+            return;
+        }
+        SendBackward(Segment.Fc8, leaf.grad!);
+    }
+
+    /// <summary>Cuts ∂L/∂(output of <paramref name="segment"/>) into the towers' slices and sends them.</summary>
+    private void SendBackward(Segment segment, Tensor fullGradient)
+    {
+        var slices = StepRouting.Slice(fullGradient, _current!.Widths[(int)segment]!);
+        for (int t = 0; t < _towers.Count; t++) _towers[t].Tell(new BackwardSegment(_current.Step, segment, slices[t]));
+        Become(() => Backward(segment, new Tensor?[_towers.Count], new bool[_towers.Count]));
+        ArmTimeout($"step {_current.Step}: waiting for the towers' {segment} gradients");
+    }
+
+    private void EndOfEpoch(int epoch)
+    {
+        var summary = _progress.EpochDone(epoch, _schedule.RateAt(_progress.Step, epoch + 1));
+        bool reduced = summary.ValidationTop1Error is { } err && _schedule.OnValidation(epoch, err);
+        _listener.Tell(summary with { LearningRateReduced = reduced });
+    }
+
+    private void Finish()
+    {
+        Timers.CancelAll();
+        _listener.Tell(_progress.Finished());
+        Become(Done);
+    }
+
+    // ---- Batches and failures, in every running state --------------------------------------
+
+    private void Batches()
+    {
+        Receive<BatchReady>(m =>
+        {
+            _prefetcher.Deliver(m);
+            if (_current is null) TryStartStep();
+        });
+    }
+
+    private void CommonFailures()
+    {
+        Receive<TowerFailed>(m => Fail($"tower {m.Tower} failed in step {m.Step}: {m.Reason}"));
+        Receive<BatchFailed>(m => Fail($"data loader {Sender.Path.Name} could not build {m.Split} batch {m.Index} of epoch {m.Epoch}: {m.Reason}"));
+        Receive<ChildFailed>(m => Fail($"{m.Child} crashed: {m.Reason}"));
+        Receive<Terminated>(m => Fail($"{Describe(m.ActorRef)} stopped unexpectedly"));
+        Receive<PhaseTimedOut>(m => m.Phase == _phase, m => Fail($"timed out after {_settings.StepTimeout}: {m.What}"));
+        Receive<PhaseTimedOut>(_ => { });
+        ReceiveAny(m => DisposeTensors(m)); // a stale reply from an aborted phase
+    }
+
+    private string Describe(IActorRef actor)
+    {
+        int t = _towers.ToList().IndexOf(actor);
+        return t >= 0 ? $"tower {t} ({actor.Path})" : $"data loader {actor.Path.Name}";
+    }
+
+    private void ArmTimeout(string what) => Timers.StartSingleTimer("phase", new PhaseTimedOut(++_phase, what), _settings.StepTimeout);
+
+    private void Fail(string reason)
+    {
+        _log.Error("training failed: {0}", reason);
+        Timers.CancelAll();
+        _current = null;
+        _listener.Tell(new TrainingFailed(reason));
+        Become(Done);
+    }
+
+    private static void DisposeTensors(object m)
+    {
+        switch (m)
+        {
+            case SegmentOutput s: s.Output.Dispose(); break;
+            case InputGradient g: g.Gradient.Dispose(); break;
+        }
+    }
+
+    private sealed record PhaseTimedOut(long Phase, string What);
+}
+
+/// <summary>Sent by the run's supervisor when a child actor threw and was stopped.</summary>
+public sealed record ChildFailed(string Child, string Reason);

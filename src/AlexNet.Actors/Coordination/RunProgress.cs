@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using Akka.Actor;
+using AlexNet.Actors.Protocol;
+using AlexNet.Actors.Training;
+
+namespace AlexNet.Actors.Coordination;
+
+/// <summary>
+/// The coordinator's bookkeeping: step and epoch counters, per-epoch sums of loss and top-k
+/// misses for training and validation, throughput and the time left. Builds the run events.
+/// </summary>
+internal sealed class RunProgress(TrainingSettings settings, int batchesPerEpoch, long totalSteps, int validationBatches)
+{
+    private readonly Stopwatch _run = new();
+    private readonly Stopwatch _epoch = new();
+    private readonly List<float> _losses = new();
+    private double _trainLossSum, _valLossSum;
+    private TopKErrors _trainErrors, _valErrors;
+    private int _trainBatches, _valBatches;
+    private long _epochImages;
+    private double? _lastValTop1, _lastValTop5;
+    private double _stepSeconds; // moving average of a training step's wall time
+
+    public long Step { get; private set; }
+    public int Epoch { get; private set; }
+    public int BatchesPerEpoch => batchesPerEpoch;
+    public long ValidationBatchesRun { get; private set; }
+
+    public void Start() { _run.Start(); _epoch.Start(); }
+
+    public void TrainingStepDone(ActiveStep step, IActorRef listener)
+    {
+        double seconds = step.Clock.Elapsed.TotalSeconds;
+        _stepSeconds = _stepSeconds == 0 ? seconds : 0.9 * _stepSeconds + 0.1 * seconds;
+        _losses.Add(step.Loss);
+        _trainLossSum += step.Loss;
+        _trainErrors += step.Errors;
+        _trainBatches++;
+        _epochImages += step.Batch.Count;
+        Epoch = (int)step.Key.Epoch;
+        Step++;
+        if (settings.LogEvery > 0 && (Step % settings.LogEvery == 0 || Step == totalSteps))
+        {
+            var remainingSteps = totalSteps - Step;
+            TimeSpan? remaining = _stepSeconds > 0 ? TimeSpan.FromSeconds(remainingSteps * _stepSeconds * (1 + (double)validationBatches / Math.Max(1, batchesPerEpoch) / 3)) : null;
+            listener.Tell(new StepCompleted(Step - 1, Epoch, step.Key.Index, batchesPerEpoch, step.Loss, step.Errors.Top1, step.Errors.Top5,
+                step.LearningRate, _epochImages / Math.Max(1e-9, _epoch.Elapsed.TotalSeconds), _run.Elapsed, remaining));
+        }
+    }
+
+    public void ValidationBatchDone(float loss, TopKErrors errors)
+    {
+        _valLossSum += loss * errors.Count;
+        _valErrors += errors;
+        _valBatches++;
+        ValidationBatchesRun++;
+    }
+
+    public EpochCompleted EpochDone(int epoch, double nextRate)
+    {
+        bool validated = _valErrors.Count > 0;
+        _lastValTop1 = validated ? _valErrors.Top1 : _lastValTop1;
+        _lastValTop5 = validated ? _valErrors.Top5 : _lastValTop5;
+        var e = new EpochCompleted(epoch, Step, _trainBatches == 0 ? 0 : _trainLossSum / _trainBatches, _trainErrors.Top1, _trainErrors.Top5,
+            validated ? _valLossSum / _valErrors.Count : null, validated ? _valErrors.Top1 : null, validated ? _valErrors.Top5 : null,
+            nextRate, _epochImages / Math.Max(1e-9, _epoch.Elapsed.TotalSeconds), _epoch.Elapsed, false);
+        _trainLossSum = _valLossSum = 0;
+        _trainErrors = _valErrors = default;
+        _trainBatches = _valBatches = 0;
+        _epochImages = 0;
+        _epoch.Restart();
+        return e;
+    }
+
+    public TrainingFinished Finished() =>
+        new(Step, Epoch + 1, _lastValTop1, _lastValTop5, _losses.ToArray(), _run.Elapsed);
+}

@@ -1,0 +1,80 @@
+using Akka.Configuration;
+using AlexNet.Actors.Training;
+using AlexNet.Data;
+using AlexNet.Model;
+
+namespace AlexNet.Actors.Hosting;
+
+/// <summary>Data settings of a run (keys under alexnet.data).</summary>
+public sealed record DataSettings(string Source, int Loaders, AugmentationSettings Augmentation,
+    int SyntheticTrain, int SyntheticValidation, int SyntheticClasses, int SyntheticSide, string CacheDir);
+
+/// <summary>The typed view of the `alexnet { ... }` configuration; every value is checked and a bad one names its key.</summary>
+public sealed record RunConfiguration(AlexNetConfig Model, TrainingSettings Training, DataSettings Data, string Device, int IntraOpThreads)
+{
+    public static RunConfiguration From(Config c)
+    {
+        var model = new AlexNetConfig
+        {
+            Towers = Int(c, "alexnet.model.towers"),
+            Classes = Int(c, "alexnet.model.classes"),
+            Width = Double(c, "alexnet.model.width"),
+            Crop = Int(c, "alexnet.model.crop"),
+            Dropout = Double(c, "alexnet.model.dropout"),
+        };
+        var form = Str(c, "alexnet.train.momentum-form") switch
+        {
+            "paper" => MomentumForm.Paper,
+            "pytorch" => MomentumForm.PyTorch,
+            var other => throw new ConfigurationFileException($"alexnet.train.momentum-form = {other}: expected paper or pytorch"),
+        };
+        var schedule = new ScheduleSettings(
+            Str(c, "alexnet.train.schedule.kind"), Double(c, "alexnet.train.schedule.factor"), Int(c, "alexnet.train.schedule.patience"),
+            Int(c, "alexnet.train.schedule.max-reductions"), Double(c, "alexnet.train.schedule.threshold"),
+            Int(c, "alexnet.train.schedule.step-epochs"), Double(c, "alexnet.train.schedule.warmup-epochs"), Double(c, "alexnet.train.schedule.min-rate"));
+        var training = new TrainingSettings
+        {
+            BatchSize = Int(c, "alexnet.train.batch-size"),
+            Epochs = Int(c, "alexnet.train.epochs"),
+            MaxSteps = Long(c, "alexnet.train.max-steps"),
+            LearningRate = Double(c, "alexnet.train.learning-rate"),
+            Momentum = Double(c, "alexnet.train.momentum"),
+            WeightDecay = Double(c, "alexnet.train.weight-decay"),
+            MomentumForm = form,
+            Seed = Long(c, "alexnet.train.seed"),
+            LogEvery = Int(c, "alexnet.train.log-every"),
+            Schedule = schedule,
+            MaxBatchesInFlight = Int(c, "alexnet.coordinator.max-batches-in-flight"),
+            StepTimeout = Duration(c, "alexnet.coordinator.step-timeout"),
+            ValidationBatchSize = Int(c, "alexnet.coordinator.validation-batch-size"),
+        };
+        var data = new DataSettings(
+            Str(c, "alexnet.data.source"), Int(c, "alexnet.data.loaders"),
+            new AugmentationSettings(model.Crop, Bool(c, "alexnet.data.flip"), Double(c, "alexnet.data.lighting-std")),
+            Int(c, "alexnet.data.synthetic.train-images"), Int(c, "alexnet.data.synthetic.val-images"),
+            Int(c, "alexnet.data.synthetic.classes"), Int(c, "alexnet.data.synthetic.side"),
+            ExpandHome(Str(c, "alexnet.data.cache-dir")));
+        if (data.Loaders < 1) throw new ConfigurationFileException($"alexnet.data.loaders = {data.Loaders}: expected at least 1");
+        return new RunConfiguration(model, training.Check(), data, Str(c, "alexnet.train.device"), Int(c, "alexnet.tower.intra-op-threads"));
+    }
+
+    private static string ExpandHome(string path) =>
+        path.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[2..]) : path;
+
+    private static T Get<T>(Config c, string key, Func<string, T> read, string expected)
+    {
+        if (!c.HasPath(key)) throw new ConfigurationFileException($"{key} is missing (expected {expected})");
+        try { return read(key); }
+        catch (Exception e) when (e is not ConfigurationFileException)
+        {
+            throw new ConfigurationFileException($"{key} = {c.GetString(key, "?")}: expected {expected}");
+        }
+    }
+
+    private static int Int(Config c, string key) => Get(c, key, k => c.GetInt(k), "an integer");
+    private static long Long(Config c, string key) => Get(c, key, k => c.GetLong(k), "an integer");
+    private static double Double(Config c, string key) => Get(c, key, k => c.GetDouble(k), "a number");
+    private static bool Bool(Config c, string key) => Get(c, key, k => c.GetBoolean(k), "on or off");
+    private static string Str(Config c, string key) => Get(c, key, k => c.GetString(k), "a string");
+    private static TimeSpan Duration(Config c, string key) => Get(c, key, k => c.GetTimeSpan(k), "a duration such as 10m");
+}

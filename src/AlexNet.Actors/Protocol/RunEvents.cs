@@ -1,0 +1,20 @@
+namespace AlexNet.Actors.Protocol;
+
+// Coordinator → the run's listener (the console, a test probe, a TensorBoard writer...).
+// Published in order; the last one is always TrainingFinished or TrainingFailed.
+
+/// <summary>Every `log-every` steps: the latest step's figures.</summary>
+public sealed record StepCompleted(long Step, int Epoch, int BatchInEpoch, int BatchesPerEpoch, float Loss,
+    double Top1Error, double Top5Error, double LearningRate, double ImagesPerSecond, TimeSpan Elapsed, TimeSpan? Remaining);
+
+/// <summary>After each epoch (and its validation, when enabled).</summary>
+public sealed record EpochCompleted(int Epoch, long Steps, double TrainLoss, double TrainTop1Error, double TrainTop5Error,
+    double? ValidationLoss, double? ValidationTop1Error, double? ValidationTop5Error, double LearningRate,
+    double ImagesPerSecond, TimeSpan EpochTime, bool LearningRateReduced);
+
+/// <summary>The run ended as planned.</summary>
+public sealed record TrainingFinished(long Steps, int Epochs, double? FinalValidationTop1Error, double? FinalValidationTop5Error,
+    IReadOnlyList<float> Losses, TimeSpan Elapsed);
+
+/// <summary>The run stopped on an error; <paramref name="Reason"/> says which actor and why.</summary>
+public sealed record TrainingFailed(string Reason);

@@ -1,0 +1,77 @@
+using AlexNet.Data;
+using AlexNet.Model;
+using static TorchSharp.torch;
+
+namespace AlexNet.Actors.Protocol;
+
+// Messages between the coordinator and a tower actor.
+//
+// Tensor ownership: a tensor inside a message belongs to the receiver, which disposes it when done.
+// A sender that keeps using the data sends its own handle (an alias sharing the storage), never
+// the one it keeps. In one process tensors travel by reference: nothing is copied.
+
+/// <summary>
+/// Coordinator → tower, once before training: become tower <paramref name="Index"/> of
+/// <paramref name="Config"/>, with these initial weights (CPU tensors, taken over by the tower),
+/// this optimiser, and the dataset statistics for input normalisation.
+/// Reply: <see cref="TowerReady"/> or <see cref="TowerFailed"/>.
+/// </summary>
+public sealed record InitializeTower(
+    int Index, AlexNetConfig Config, Dictionary<string, Tensor> Weights,
+    double Momentum, double WeightDecay, MomentumForm MomentumForm, long RunSeed,
+    DatasetStatistics Statistics);
+
+/// <summary>Tower → coordinator: initialised; holds <paramref name="Parameters"/> parameters on <paramref name="Device"/>.</summary>
+public sealed record TowerReady(int Index, long Parameters, string Device);
+
+/// <summary>
+/// Coordinator → every tower: start step <paramref name="Step"/> on this batch (each tower gets the
+/// same batch and normalises it on its own device) and run the stem (conv1…pool2) on its slice.
+/// <paramref name="Train"/> false = evaluation: no graph, no dropout, no backward.
+/// Reply: <see cref="SegmentOutput"/> for <see cref="Segment.Stem"/>.
+/// </summary>
+public sealed record BeginStep(long Step, ImageBatch Batch, bool Train);
+
+/// <summary>
+/// Coordinator → every tower: run <paramref name="Segment"/> (Trunk, Fc6, Fc7 or Fc8) on the full
+/// input gathered from all towers. Reply: <see cref="SegmentOutput"/>. After the Fc8 reply of an
+/// evaluation step the tower is idle again.
+/// </summary>
+public sealed record ForwardSegment(long Step, Segment Segment, Tensor Input);
+
+/// <summary>Tower → coordinator: this tower's slice of the segment's output (batch × its channels/units).</summary>
+public sealed record SegmentOutput(long Step, int Tower, Segment Segment, Tensor Output);
+
+/// <summary>
+/// Coordinator → every tower: ∂L/∂(this tower's slice of the segment's output). The tower
+/// back-propagates through the segment (accumulating its parameters' gradients).
+/// Reply: <see cref="InputGradient"/> (∂L/∂ full segment input), or for the stem <see cref="BackwardDone"/>.
+/// </summary>
+public sealed record BackwardSegment(long Step, Segment Segment, Tensor OutputGradient);
+
+/// <summary>Tower → coordinator: ∂L/∂(full input of the segment) as seen through this tower; the coordinator sums them.</summary>
+public sealed record InputGradient(long Step, int Tower, Segment Segment, Tensor Gradient);
+
+/// <summary>Tower → coordinator: backward reached the image; gradients of every parameter are complete.</summary>
+public sealed record BackwardDone(long Step, int Tower);
+
+/// <summary>Coordinator → every tower: apply the SGD update with this learning rate. Reply: <see cref="UpdateApplied"/>.</summary>
+public sealed record ApplyUpdate(long Step, double LearningRate);
+
+/// <summary>Tower → coordinator: weights updated, step state freed; ready for the next step.</summary>
+public sealed record UpdateApplied(long Step, int Tower);
+
+/// <summary>Anyone → idle tower: send a copy of your weights and momentum. Reply: <see cref="TowerWeights"/>.</summary>
+public sealed record GetTowerWeights;
+
+/// <summary>Tower → asker: CPU copies of this tower's parameters and momentum buffers (the receiver disposes them).</summary>
+public sealed record TowerWeights(int Index, Dictionary<string, Tensor> Parameters, Dictionary<string, Tensor> Momentum);
+
+/// <summary>
+/// Anyone → idle tower: replace weights and momentum (e.g. from a checkpoint; tensors taken over).
+/// Reply: <see cref="TowerReady"/>.
+/// </summary>
+public sealed record SetTowerWeights(Dictionary<string, Tensor> Parameters, Dictionary<string, Tensor>? Momentum);
+
+/// <summary>Tower → coordinator: a message could not be processed; the tower stops taking work. The run must stop.</summary>
+public sealed record TowerFailed(int Tower, long Step, string Reason);

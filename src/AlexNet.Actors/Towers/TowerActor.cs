@@ -1,0 +1,245 @@
+using Akka.Actor;
+using Akka.Event;
+using AlexNet.Actors.Protocol;
+using AlexNet.Actors.Training;
+using AlexNet.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace AlexNet.Actors.Towers;
+
+/// <summary>
+/// Owns one device and one tower: its 1/K of every layer and its optimiser state. Runs on a
+/// pinned dispatcher (a thread of its own). States: Uninitialized → Idle ⇄ InStep; Broken after
+/// any error (it reports <see cref="TowerFailed"/> once and refuses further work, so a run never
+/// continues with a tower in an unknown state).
+/// </summary>
+public sealed class TowerActor : ReceiveActor
+{
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly string _deviceSpec;
+    private readonly int _intraOpThreads;
+
+    private Device _device = CPU;
+    private IActorRef _coordinator = ActorRefs.Nobody;
+    private int _index = -1;
+    private Tower? _tower;
+    private SgdMomentum? _sgd;
+    private InputNormalizer? _normalizer;
+    private long _runSeed;
+    private TowerStep? _step;
+
+    /// <param name="deviceSpec">cpu, cuda or cuda:N.</param>
+    /// <param name="intraOpThreads">libtorch intra-op threads for this tower's thread (CPU); 0 leaves the default.</param>
+    public TowerActor(string deviceSpec, int intraOpThreads)
+    {
+        _deviceSpec = deviceSpec;
+        _intraOpThreads = intraOpThreads;
+        Become(Uninitialized);
+    }
+
+    public static Props Props(string deviceSpec, int intraOpThreads) =>
+        Akka.Actor.Props.Create(() => new TowerActor(deviceSpec, intraOpThreads)).WithDispatcher("akka.actor.tower-dispatcher");
+
+    protected override void PreStart()
+    {
+        _device = ComputeDevice.Resolve(_deviceSpec);
+        if (_device.type == DeviceType.CPU && _intraOpThreads > 0) set_num_threads(_intraOpThreads);
+    }
+
+    private void Uninitialized()
+    {
+        Receive<InitializeTower>(m => Guard(-1, () => Initialize(m)));
+    }
+
+    private void Idle()
+    {
+        Receive<BeginStep>(m => Guard(m.Step, () => Begin(m)));
+        Receive<GetTowerWeights>(_ => Guard(-1, () => Sender.Tell(Snapshot())));
+        Receive<SetTowerWeights>(m => Guard(-1, () => Replace(m)));
+    }
+
+    private void InStep()
+    {
+        Receive<ForwardSegment>(m => Guard(m.Step, () => Forward(m)));
+        Receive<BackwardSegment>(m => Guard(m.Step, () => Backward(m)));
+        Receive<ApplyUpdate>(m => Guard(m.Step, () => Update(m)));
+    }
+
+    private void Broken()
+    {
+        ReceiveAny(m =>
+        {
+            _log.Warning("tower {0} is broken and ignores {1}", _index, m.GetType().Name);
+            DisposeMessageTensors(m);
+        });
+    }
+
+    private void Initialize(InitializeTower m)
+    {
+        _coordinator = Sender;
+        _index = m.Index;
+        _runSeed = m.RunSeed;
+        _tower = new Tower(m.Config, m.Index);
+        WeightMapping.Load(_tower, m.Weights);
+        foreach (var w in m.Weights.Values) w.Dispose();
+        if (_device.type != DeviceType.CPU) _tower.to(_device);
+        _sgd = new SgdMomentum(_tower.named_parameters(), m.Momentum, m.WeightDecay, m.MomentumForm);
+        _normalizer = new InputNormalizer(m.Statistics, _device);
+        Become(Idle);
+        Sender.Tell(new TowerReady(_index, _tower.parameters().Sum(p => p.numel()), _device.ToString()));
+    }
+
+    private void Begin(BeginStep m)
+    {
+        _step = new TowerStep(m.Step, m.Train);
+        Become(InStep);
+        using var scope = NewDisposeScope();
+        var image = _normalizer!.Normalize(m.Batch);
+        if (m.Train)
+        {
+            var output = _tower!.Forward(Segment.Stem, image).DetachFromDisposeScope();
+            _step.Keep(Segment.Stem, null, output, null);
+            Reply(new SegmentOutput(m.Step, _index, Segment.Stem, output.detach().DetachFromDisposeScope()));
+        }
+        else
+        {
+            using var noGrad = no_grad();
+            var output = _tower!.Forward(Segment.Stem, image).DetachFromDisposeScope();
+            Reply(new SegmentOutput(m.Step, _index, Segment.Stem, output));
+        }
+    }
+
+    private void Forward(ForwardSegment m)
+    {
+        var step = CurrentStep(m.Step);
+        using var scope = NewDisposeScope();
+        var input = OnDevice(m.Input, scope);
+        if (step.Train)
+        {
+            var leaf = input.detach().requires_grad_(true).DetachFromDisposeScope();
+            var mask = m.Segment.HasDropout() && _tower!.Config.Dropout > 0
+                ? new DropoutMasks(_runSeed, m.Step, _tower.Config.Towers, _tower.Config.Dropout)
+                    .ForTower(m.Segment, _index, input.shape[0], UnitsOf(m.Segment), _device).DetachFromDisposeScope()
+                : null;
+            var output = _tower!.Forward(m.Segment, leaf, mask).DetachFromDisposeScope();
+            step.Keep(m.Segment, leaf, output, mask);
+            Reply(new SegmentOutput(m.Step, _index, m.Segment, output.detach().DetachFromDisposeScope()));
+        }
+        else
+        {
+            using var noGrad = no_grad();
+            var output = _tower!.Forward(m.Segment, input).DetachFromDisposeScope();
+            if (m.Segment == Segment.Fc8) EndStep();
+            Reply(new SegmentOutput(m.Step, _index, m.Segment, output));
+        }
+    }
+
+    private void Backward(BackwardSegment m)
+    {
+        var step = CurrentStep(m.Step);
+        if (!step.Train) throw new InvalidOperationException($"step {m.Step} is an evaluation step: no backward");
+        using var scope = NewDisposeScope();
+        var gradient = OnDevice(m.OutputGradient, scope);
+        step.Output(m.Segment).backward(new[] { gradient });
+        if (m.Segment == Segment.Stem)
+        {
+            step.Release(m.Segment);
+            Reply(new BackwardDone(m.Step, _index));
+            return;
+        }
+        var inputGrad = step.Input(m.Segment)!.grad ?? throw new InvalidOperationException($"no input gradient for {m.Segment}");
+        inputGrad.DetachFromDisposeScope();
+        step.Release(m.Segment);
+        Reply(new InputGradient(m.Step, _index, m.Segment, inputGrad));
+    }
+
+    private void Update(ApplyUpdate m)
+    {
+        CurrentStep(m.Step);
+        _sgd!.Step(m.LearningRate);
+        _sgd.ZeroGrad();
+        EndStep();
+        Reply(new UpdateApplied(m.Step, _index));
+    }
+
+    private void EndStep()
+    {
+        _step?.Dispose();
+        _step = null;
+        Become(Idle);
+    }
+
+    private TowerWeights Snapshot()
+    {
+        static Tensor Copy(Tensor t) => t.device.type == DeviceType.CPU ? t.detach().clone() : t.detach().cpu();
+        using var noGrad = no_grad();
+        var parameters = _tower!.named_parameters().ToDictionary(p => p.name, p => Copy(p.parameter).DetachFromDisposeScope());
+        var momentum = _sgd!.Velocities.ToDictionary(v => v.Key, v => Copy(v.Value).DetachFromDisposeScope());
+        return new TowerWeights(_index, parameters, momentum);
+    }
+
+    private void Replace(SetTowerWeights m)
+    {
+        WeightMapping.Load(_tower!, m.Parameters);
+        if (m.Momentum is not null)
+        {
+            using var noGrad = no_grad();
+            foreach (var (name, v) in _sgd!.Velocities) v.copy_(m.Momentum[name]);
+            foreach (var t in m.Momentum.Values) t.Dispose();
+        }
+        foreach (var t in m.Parameters.Values) t.Dispose();
+        Sender.Tell(new TowerReady(_index, _tower!.parameters().Sum(p => p.numel()), _device.ToString()));
+    }
+
+    private long UnitsOf(Segment s) => s == Segment.Fc6 ? _tower!.Config.Fc6Units / _tower.Config.Towers : _tower!.Config.Fc7Units / _tower.Config.Towers;
+
+    private TowerStep CurrentStep(long step) =>
+        _step is { } s && s.Step == step ? s : throw new InvalidOperationException($"message for step {step}, but the tower is in step {_step?.Step}");
+
+    /// <summary>The received tensor on this tower's device, owned by <paramref name="scope"/> (the message's handle is consumed).</summary>
+    private Tensor OnDevice(Tensor received, DisposeScope scope)
+    {
+        if (received.device == _device)
+        {
+            scope.Attach(received);
+            return received;
+        }
+        var moved = received.to(_device);
+        received.Dispose();
+        return moved;
+    }
+
+    private void Reply(object message) => _coordinator.Tell(message);
+
+    private void Guard(long step, Action action)
+    {
+        try { action(); }
+        catch (Exception e)
+        {
+            _log.Error(e, "tower {0} failed in step {1}", _index, step);
+            _step?.Dispose();
+            _step = null;
+            Become(Broken);
+            var target = _coordinator.IsNobody() ? Sender : _coordinator;
+            target.Tell(new TowerFailed(_index, step, $"{e.GetType().Name}: {e.Message}"));
+        }
+    }
+
+    private static void DisposeMessageTensors(object m)
+    {
+        switch (m)
+        {
+            case ForwardSegment f: f.Input.Dispose(); break;
+            case BackwardSegment b: b.OutputGradient.Dispose(); break;
+        }
+    }
+
+    protected override void PostStop()
+    {
+        _step?.Dispose();
+        _sgd?.Dispose();
+        _normalizer?.Dispose();
+        _tower?.Dispose();
+    }
+}

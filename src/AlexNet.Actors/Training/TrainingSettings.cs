@@ -1,0 +1,46 @@
+using AlexNet.Model;
+
+namespace AlexNet.Actors.Training;
+
+/// <summary>Which learning-rate schedule and its parameters (keys under alexnet.train.schedule).</summary>
+public sealed record ScheduleSettings(
+    string Kind = "plateau", double Factor = 0.1, int Patience = 2, int MaxReductions = 3, double Threshold = 1e-4,
+    int StepEpochs = 30, double WarmupEpochs = 1, double MinRate = 0.0);
+
+/// <summary>Everything the coordinator and towers need to know about how to train.</summary>
+public sealed record TrainingSettings
+{
+    public int BatchSize { get; init; } = 128;
+    public int Epochs { get; init; } = 90;
+    /// <summary>0 = no limit.</summary>
+    public long MaxSteps { get; init; }
+    public double LearningRate { get; init; } = 0.01;
+    public double Momentum { get; init; } = 0.9;
+    public double WeightDecay { get; init; } = 5e-4;
+    public MomentumForm MomentumForm { get; init; } = MomentumForm.Paper;
+    public long Seed { get; init; } = 1;
+    public int LogEvery { get; init; } = 20;
+    public ScheduleSettings Schedule { get; init; } = new();
+    public int MaxBatchesInFlight { get; init; } = 4;
+    public TimeSpan StepTimeout { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>0 = same as <see cref="BatchSize"/>.</summary>
+    public int ValidationBatchSize { get; init; }
+    /// <summary>Run validation at every epoch end.</summary>
+    public bool Validate { get; init; } = true;
+
+    public int EffectiveValidationBatchSize => ValidationBatchSize > 0 ? ValidationBatchSize : BatchSize;
+
+    public TrainingSettings Check()
+    {
+        if (BatchSize < 1) throw new InvalidModelConfigException("train.batch-size", BatchSize, "at least 1");
+        if (Epochs < 1) throw new InvalidModelConfigException("train.epochs", Epochs, "at least 1");
+        if (MaxSteps < 0) throw new InvalidModelConfigException("train.max-steps", MaxSteps, "0 (no limit) or more");
+        if (!(LearningRate > 0)) throw new InvalidModelConfigException("train.learning-rate", LearningRate, "a positive number");
+        if (!(Momentum >= 0 && Momentum < 1)) throw new InvalidModelConfigException("train.momentum", Momentum, "a number in [0, 1)");
+        if (!(WeightDecay >= 0)) throw new InvalidModelConfigException("train.weight-decay", WeightDecay, "0 or more");
+        if (MaxBatchesInFlight < 1) throw new InvalidModelConfigException("coordinator.max-batches-in-flight", MaxBatchesInFlight, "at least 1");
+        if (Schedule.Kind is not ("plateau" or "step" or "cosine"))
+            throw new InvalidModelConfigException("train.schedule.kind", Schedule.Kind, "plateau, step or cosine");
+        return this;
+    }
+}

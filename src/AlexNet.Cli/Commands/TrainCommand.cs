@@ -1,0 +1,36 @@
+using AlexNet.Actors.Hosting;
+using AlexNet.Actors.Loading;
+
+namespace AlexNet.Cli.Commands;
+
+/// <summary>`alexnet train`: the whole trainer in one process (towers, loaders, coordinator as actors).</summary>
+public sealed class TrainCommand : ICommand
+{
+    public string Name => "train";
+    public string Summary => "train AlexNet with tower, loader and coordinator actors in this process";
+    public string Usage => "usage: alexnet train [options]\n" + TrainFlags.Help +
+        "\nWith no options: the synthetic set (10 classes, 2048 + 512 images), crop 64, width 0.25, 2 towers, batch 64, 8 epochs (about 20 s on 2 cores).";
+
+    public int Run(CliArgs args)
+    {
+        var run = TrainFlags.Read(args);
+        args.RejectUnknown(Name);
+        if (args.Positional.Count > 0) throw new UsageException($"unexpected argument '{args.Positional[0]}'");
+        var data = DataSources.Resolve(run.Data, Console.Out);
+        Console.WriteLine($"model: {run.Model with { Classes = run.Model.Classes > 0 ? run.Model.Classes : data.Train.ClassNames.Count }}; " +
+                          $"batch {run.Training.BatchSize}, lr {run.Training.LearningRate}, {run.Training.Epochs} epoch(s)" +
+                          (run.Training.MaxSteps > 0 ? $" or {run.Training.MaxSteps} steps" : "") +
+                          $", {run.Data.Loaders} loader(s), device {run.Device}, seed {run.Training.Seed}");
+        var options = new LocalRunOptions(run.Model, run.Training, data, run.Data.Augmentation, run.Data.Loaders, run.Device, run.IntraOpThreads);
+        try
+        {
+            LocalRun.RunAsync(options, ConsoleProgress.Print).GetAwaiter().GetResult();
+            return 0;
+        }
+        catch (TrainingFailedException e)
+        {
+            Console.Error.WriteLine($"alexnet train: training failed: {e.Message}");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using AlexNet.Actors.Hosting;
+
+namespace AlexNet.Cli.Commands;
+
+/// <summary>The flags shared by `train` and `bench`, each overriding one HOCON key of hocon/alexnet.conf.</summary>
+public static class TrainFlags
+{
+    public static readonly (string Flag, string Key)[] Map =
+    {
+        ("towers", "alexnet.model.towers"), ("classes", "alexnet.model.classes"), ("width", "alexnet.model.width"),
+        ("crop", "alexnet.model.crop"), ("dropout", "alexnet.model.dropout"),
+        ("batch", "alexnet.train.batch-size"), ("epochs", "alexnet.train.epochs"), ("steps", "alexnet.train.max-steps"),
+        ("lr", "alexnet.train.learning-rate"), ("momentum", "alexnet.train.momentum"), ("weight-decay", "alexnet.train.weight-decay"),
+        ("momentum-form", "alexnet.train.momentum-form"), ("seed", "alexnet.train.seed"), ("device", "alexnet.train.device"),
+        ("log-every", "alexnet.train.log-every"), ("schedule", "alexnet.train.schedule.kind"),
+        ("data", "alexnet.data.source"), ("loaders", "alexnet.data.loaders"), ("lighting", "alexnet.data.lighting-std"),
+        ("prefetch", "alexnet.coordinator.max-batches-in-flight"), ("threads", "alexnet.tower.intra-op-threads"),
+    };
+
+    public const string Help = """
+          --config FILE       HOCON file layered over hocon/alexnet.conf (or preset:NAME for an embedded preset)
+          --towers K          towers (default 2)             --classes N     classes (default: from the data)
+          --width W           channel width multiplier (1)   --crop S        input crop side (224)
+          --dropout P         dropout on fc6/fc7 (0.5)       --batch B       batch size (128)
+          --epochs E          epochs (90)                    --steps S       stop after S steps (0: no limit)
+          --lr R              initial learning rate (0.01)   --momentum M    (0.9)
+          --weight-decay L    (0.0005)                       --momentum-form paper|pytorch
+          --schedule K        plateau|step|cosine            --seed N        fixes weights, data order, dropout
+          --device D          cpu, cuda, cuda:N              --threads T     intra-op threads per CPU tower (0: cores/K)
+          --data SRC          auto, synthetic, or a prepared dataset folder
+          --loaders L         data-loader actors (2)         --lighting S    PCA lighting sigma (0.1)
+          --prefetch N        batches in flight (4)          --log-every N   progress line every N steps
+        """;
+
+    public static RunConfiguration Read(CliArgs args)
+    {
+        var overrides = new Dictionary<string, string>();
+        foreach (var (flag, key) in Map)
+            if (args.String(flag) is { } v) overrides[key] = HoconFiles.Value(v);
+        var plain = HoconFiles.Load(args.String("config"), overrides);
+        string? preset = plain.GetString("alexnet.data.source") is "auto" or "synthetic" ? "quickstart" : null;
+        return RunConfiguration.From(preset is null ? plain : HoconFiles.Load(args.String("config"), overrides, preset));
+    }
+}
