@@ -34,6 +34,7 @@ public static class PaperInit
 
     public static void Initialize(ReferenceAlexNet reference, long seed)
     {
+        using var scope = NewDisposeScope();
         using var generator = new Generator((ulong)seed, CPU);
         using var noGrad = no_grad();
         foreach (var (name, p) in reference.named_parameters().OrderBy(n => n.name, StringComparer.Ordinal))

@@ -44,7 +44,8 @@ public sealed class SgdMomentum : IDisposable
         using var noGrad = no_grad();
         foreach (var (_, p, v, decay) in _state)
         {
-            var g = p.grad ?? throw new InvalidOperationException("parameter without gradient: run backward before Step");
+            using var g = p.grad;
+            if (g is null) continue; // no gradient reached it this step (as torch.optim.SGD does)
             double lambda = decay ? WeightDecay : 0.0;
             if (Form == MomentumForm.Paper)
             {
@@ -63,7 +64,12 @@ public sealed class SgdMomentum : IDisposable
 
     public void ZeroGrad()
     {
-        foreach (var (_, p, _, _) in _state) p.grad?.zero_();
+        using var scope = NewDisposeScope(); // zero_() hands back a new wrapper of the same tensor
+        foreach (var (_, p, _, _) in _state)
+        {
+            using var g = p.grad;
+            g?.zero_();
+        }
     }
 
     public void Dispose()

@@ -47,6 +47,7 @@ public static class WeightMapping
     /// <summary>Copies named tensors into a module's parameters of the same names and shapes.</summary>
     public static void Load(nn.Module module, IReadOnlyDictionary<string, Tensor> weights)
     {
+        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var parameters = module.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         foreach (var (name, p) in parameters)
@@ -64,6 +65,7 @@ public static class WeightMapping
     /// <summary>Writes the towers' parameters (any devices) back into the reference's full tensors.</summary>
     public static void Gather(IReadOnlyList<IReadOnlyDictionary<string, Tensor>> towers, ReferenceAlexNet reference)
     {
+        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         foreach (var (name, p) in reference.named_parameters())
             for (int t = 0; t < towers.Count; t++)

@@ -14,7 +14,7 @@ namespace AlexNet.Actors.Towers;
 /// any error (it reports <see cref="TowerFailed"/> once and refuses further work, so a run never
 /// continues with a tower in an unknown state).
 /// </summary>
-public sealed class TowerActor : ReceiveActor
+public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly string _deviceSpec;
@@ -28,6 +28,8 @@ public sealed class TowerActor : ReceiveActor
     private InputNormalizer? _normalizer;
     private long _runSeed;
     private TowerStep? _step;
+
+    public IStash Stash { get; set; } = null!;
 
     /// <param name="deviceSpec">cpu, cuda or cuda:N.</param>
     /// <param name="intraOpThreads">libtorch intra-op threads for this tower's thread (CPU); 0 leaves the default.</param>
@@ -64,6 +66,9 @@ public sealed class TowerActor : ReceiveActor
         Receive<ForwardSegment>(m => Guard(m.Step, () => Forward(m)));
         Receive<BackwardSegment>(m => Guard(m.Step, () => Backward(m)));
         Receive<ApplyUpdate>(m => Guard(m.Step, () => Update(m)));
+        // Weight requests wait for the step to end: a snapshot mid-step would mix two states.
+        Receive<GetTowerWeights>(_ => Stash.Stash());
+        Receive<SetTowerWeights>(_ => Stash.Stash());
     }
 
     private void Broken()
@@ -168,6 +173,7 @@ public sealed class TowerActor : ReceiveActor
         _step?.Dispose();
         _step = null;
         Become(Idle);
+        Stash.UnstashAll();
     }
 
     private TowerWeights Snapshot()
@@ -184,6 +190,7 @@ public sealed class TowerActor : ReceiveActor
         WeightMapping.Load(_tower!, m.Parameters);
         if (m.Momentum is not null)
         {
+            using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             foreach (var (name, v) in _sgd!.Velocities) v.copy_(m.Momentum[name]);
             foreach (var t in m.Momentum.Values) t.Dispose();

@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using AlexNet.Actors.Coordination;
+using AlexNet.Actors.Hosting;
+using AlexNet.Actors.Protocol;
+using AlexNet.Actors.Towers;
+using AlexNet.Actors.Training;
+using AlexNet.Data;
+using Xunit;
+
+namespace AlexNet.Actors.Tests;
+
+public class CoordinatorActorTests() : TestKit(TestSetup.Akka)
+{
+    private static TrainingSettings Settings(int inFlight = 3, long steps = 0) => new()
+    {
+        BatchSize = 8, Epochs = 1, MaxSteps = steps, LogEvery = 1, Seed = 1, MaxBatchesInFlight = inFlight,
+        StepTimeout = TimeSpan.FromSeconds(20), Validate = false,
+    };
+
+    private static DataDescription Describe(Loading.LoaderData d) =>
+        new(d.Name, d.Train.Count, d.Validation.Count, d.Train.ClassNames, d.Train.ImageSide, d.Statistics);
+
+    /// <summary>A loader that answers DescribeData and only records LoadBatch requests.</summary>
+    private sealed class RecordingLoader : ReceiveActor
+    {
+        public RecordingLoader(DataDescription description, string name, ConcurrentQueue<(string Loader, LoadBatch Request, IActorRef ReplyTo)> log)
+        {
+            Receive<DescribeData>(_ => Sender.Tell(description));
+            Receive<LoadBatch>(m => log.Enqueue((name, m, Sender)));
+        }
+    }
+
+    [Fact]
+    public void Back_pressure_never_more_batches_in_flight_than_allowed()
+    {
+        var data = TestSetup.Data(train: 128);
+        var towers = Enumerable.Range(0, 2).Select(_ => Sys.ActorOf(TowerActor.Props("cpu", 1))).ToList();
+        var log = new ConcurrentQueue<(string Loader, LoadBatch Request, IActorRef ReplyTo)>();
+        var loaders = new[] { "a", "b" }.Select(n => Sys.ActorOf(Props.Create(() => new RecordingLoader(Describe(data), n, log)))).ToArray();
+        var listener = CreateTestProbe();
+        Sys.ActorOf(CoordinatorActor.Props(TestSetup.Tiny(2), Settings(inFlight: 3), towers, loaders, listener.Ref));
+
+        // With nothing delivered the coordinator asks for exactly 3 batches, spread over both loaders.
+        AwaitCondition(() => log.Count >= 3, TimeSpan.FromSeconds(30));
+        Thread.Sleep(1000);
+        Assert.Equal(3, log.Count);
+        Assert.Equal(new[] { "a", "b" }, log.Select(l => l.Loader).Distinct().OrderBy(n => n));
+
+        // Deliver batch 0 only: one step runs, and then exactly one more batch is asked for.
+        var first = log.Single(l => l.Request.Index == 0);
+        first.ReplyTo.Tell(new BatchReady(DataSplit.Train, TestSetup.TrainBatch(data, 1, 8, 0, 0), TimeSpan.Zero), loaders[0]);
+        Assert.Equal(0, listener.ExpectMsg<StepCompleted>(TimeSpan.FromSeconds(60)).Step);
+        AwaitCondition(() => log.Count >= 4, TimeSpan.FromSeconds(10));
+        Thread.Sleep(1000);
+        Assert.Equal(4, log.Count);
+        Assert.Equal(new[] { 0, 1, 2, 3 }, log.Select(l => l.Request.Index).OrderBy(i => i));
+    }
+
+    [Fact]
+    public void A_tower_that_fails_stops_the_run_with_an_error()
+    {
+        var data = TestSetup.Data(train: 64);
+        var good = Sys.ActorOf(TowerActor.Props("cpu", 1));
+        var bad = CreateTestProbe();
+        var loader = Sys.ActorOf(Loading.DataLoaderActor.Props(data, TestSetup.Augmentation, 1));
+        var listener = CreateTestProbe();
+        Sys.ActorOf(CoordinatorActor.Props(TestSetup.Tiny(2), Settings(), new[] { good, bad.Ref }, new[] { loader }, listener.Ref));
+        var init = bad.ExpectMsg<InitializeTower>(TimeSpan.FromSeconds(30));
+        bad.Reply(new TowerReady(init.Index, 1, "cpu"));
+        var begin = bad.ExpectMsg<BeginStep>(TimeSpan.FromSeconds(30));
+        bad.Reply(new TowerFailed(1, begin.Step, "CUDA error: an illegal memory access"));
+        var failed = listener.FishForMessage<TrainingFailed>(_ => true, TimeSpan.FromSeconds(30));
+        Assert.Contains("tower 1 failed in step 0", failed.Reason);
+        Assert.Contains("illegal memory access", failed.Reason);
+    }
+
+    [Fact]
+    public void A_tower_that_never_answers_times_out_instead_of_hanging()
+    {
+        var data = TestSetup.Data(train: 64);
+        var good = Sys.ActorOf(TowerActor.Props("cpu", 1));
+        var silent = CreateTestProbe();
+        var loader = Sys.ActorOf(Loading.DataLoaderActor.Props(data, TestSetup.Augmentation, 1));
+        var listener = CreateTestProbe();
+        var settings = Settings() with { StepTimeout = TimeSpan.FromSeconds(3) };
+        Sys.ActorOf(CoordinatorActor.Props(TestSetup.Tiny(2), settings, new[] { good, silent.Ref }, new[] { loader }, listener.Ref));
+        var init = silent.ExpectMsg<InitializeTower>(TimeSpan.FromSeconds(30));
+        silent.Reply(new TowerReady(init.Index, 1, "cpu"));
+        silent.ExpectMsg<BeginStep>(TimeSpan.FromSeconds(30)); // and never reply
+        var failed = listener.FishForMessage<TrainingFailed>(_ => true, TimeSpan.FromSeconds(30));
+        Assert.Contains("timed out", failed.Reason);
+        Assert.Contains("Stem", failed.Reason);
+    }
+
+    [Fact]
+    public void A_tower_that_crashes_on_start_is_stopped_not_restarted_and_the_run_fails()
+    {
+        var data = TestSetup.Data(train: 64);
+        var guardian = Sys.ActorOf(Props.Create(() => new RunGuardian()));
+        guardian.Tell(new RunGuardian.Create(TowerActor.Props("cuda:7", 1), "tower-0"));
+        var broken = ExpectMsg<IActorRef>();
+        var loader = Sys.ActorOf(Loading.DataLoaderActor.Props(data, TestSetup.Augmentation, 1));
+        var listener = CreateTestProbe();
+        var good = Sys.ActorOf(TowerActor.Props("cpu", 1));
+        var coordinator = Sys.ActorOf(CoordinatorActor.Props(TestSetup.Tiny(2), Settings(), new[] { broken, good }, new[] { loader }, listener.Ref));
+        guardian.Tell(new RunGuardian.ReportFailuresTo(coordinator));
+        var failed = listener.FishForMessage<TrainingFailed>(_ => true, TimeSpan.FromSeconds(30));
+        Assert.Matches("stopped unexpectedly|crashed", failed.Reason);
+    }
+}

@@ -1,0 +1,97 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using AlexNet.Actors.Protocol;
+using AlexNet.Actors.Towers;
+using AlexNet.Model;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace AlexNet.Actors.Tests;
+
+public class TowerActorTests() : TestKit(TestSetup.Akka)
+{
+    private IActorRef ReadyTower(AlexNetConfig config, int index)
+    {
+        var tower = Sys.ActorOf(TowerActor.Props("cpu", 1));
+        var weights = PaperInit.TowerWeights(config, seed: 1)[index];
+        var data = TestSetup.Data();
+        tower.Tell(new InitializeTower(index, config, weights, 0.9, 5e-4, MomentumForm.Paper, 1, data.Statistics));
+        var ready = ExpectMsg<TowerReady>(TimeSpan.FromSeconds(30));
+        Assert.Equal(index, ready.Index);
+        return tower;
+    }
+
+    [Fact]
+    public void A_tower_runs_a_whole_step_through_its_protocol()
+    {
+        var config = TestSetup.Tiny(2);
+        var tower = ReadyTower(config, 1);
+        var batch = TestSetup.TrainBatch(TestSetup.Data(), 1, 8, 0, 0);
+
+        tower.Tell(new BeginStep(0, batch, Train: true));
+        var stem = ExpectMsg<SegmentOutput>(TimeSpan.FromSeconds(10));
+        Assert.Equal((Segment.Stem, 1), (stem.Segment, stem.Tower));
+        Assert.Equal(new long[] { 8, config.Conv2Channels / 2, config.Pool2Size, config.Pool2Size }, stem.Output.shape);
+
+        // Pretend the other tower produced the same maps: the tower only needs a full-width input.
+        long[] widths = { config.Conv2Channels, config.Conv5Channels * config.Pool5Size * config.Pool5Size, config.Fc6Units, config.Fc7Units };
+        var outputs = new List<SegmentOutput> { stem };
+        for (int s = 1; s <= 4; s++)
+        {
+            var full = s == 1 ? cat(new[] { stem.Output, stem.Output }, 1) : randn(8, widths[s - 1]);
+            tower.Tell(new ForwardSegment(0, (Segment)s, full));
+            var o = ExpectMsg<SegmentOutput>(TimeSpan.FromSeconds(10));
+            Assert.Equal((Segment)s, o.Segment);
+            outputs.Add(o);
+        }
+        Assert.Equal(new long[] { 8, config.ClassesOf(1) }, outputs[^1].Output.shape);
+
+        for (int s = 4; s >= 1; s--)
+        {
+            tower.Tell(new BackwardSegment(0, (Segment)s, ones_like(outputs[s].Output)));
+            var g = ExpectMsg<InputGradient>(TimeSpan.FromSeconds(10));
+            Assert.Equal(s == 1 ? new long[] { 8, config.Conv2Channels, config.Pool2Size, config.Pool2Size } : new long[] { 8, widths[s - 1] }, g.Gradient.shape);
+        }
+        tower.Tell(new BackwardSegment(0, Segment.Stem, ones_like(stem.Output)));
+        ExpectMsg<BackwardDone>(TimeSpan.FromSeconds(10));
+
+        tower.Tell(new GetTowerWeights()); // mid-step: answered once the step has ended
+        tower.Tell(new ApplyUpdate(0, 0.01));
+        ExpectMsg<UpdateApplied>(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, ExpectMsg<TowerWeights>().Index);
+    }
+
+    [Fact]
+    public void An_update_changes_the_weights_and_the_tower_is_idle_again()
+    {
+        var config = TestSetup.Tiny(2);
+        var tower = ReadyTower(config, 0);
+        tower.Tell(new GetTowerWeights());
+        var before = ExpectMsg<TowerWeights>();
+        var batch = TestSetup.TrainBatch(TestSetup.Data(), 1, 4, 0, 0);
+        tower.Tell(new BeginStep(7, batch, Train: true));
+        var stem = ExpectMsg<SegmentOutput>(TimeSpan.FromSeconds(10));
+        tower.Tell(new BackwardSegment(7, Segment.Stem, ones_like(stem.Output)));
+        ExpectMsg<BackwardDone>(TimeSpan.FromSeconds(10));
+        tower.Tell(new ApplyUpdate(7, 0.01));
+        ExpectMsg<UpdateApplied>(TimeSpan.FromSeconds(10));
+        tower.Tell(new GetTowerWeights());
+        var after = ExpectMsg<TowerWeights>();
+        Assert.False(before.Parameters["conv1.weight"].allclose(after.Parameters["conv1.weight"]));
+        Assert.True(before.Parameters["fc6.weight"].equal(after.Parameters["fc6.weight"]).all().item<bool>()); // no gradient reached fc6
+    }
+
+    [Fact]
+    public void A_message_for_the_wrong_step_breaks_the_tower_and_it_refuses_further_work()
+    {
+        var config = TestSetup.Tiny(2);
+        var tower = ReadyTower(config, 0);
+        tower.Tell(new BeginStep(1, TestSetup.TrainBatch(TestSetup.Data(), 1, 4, 0, 0), Train: true));
+        ExpectMsg<SegmentOutput>(TimeSpan.FromSeconds(10));
+        tower.Tell(new ApplyUpdate(2, 0.01));
+        var failed = ExpectMsg<TowerFailed>();
+        Assert.Contains("step 2", failed.Reason);
+        tower.Tell(new GetTowerWeights());
+        ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+    }
+}
