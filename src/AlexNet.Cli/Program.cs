@@ -9,6 +9,7 @@ ICommand[] commands =
     new InfoCommand(),
     new DevicesCommand(),
     new TrainCommand(),
+    new BenchCommand(),
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
