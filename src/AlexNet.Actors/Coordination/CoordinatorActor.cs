@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using AlexNet.Actors.Checkpoints;
 using AlexNet.Actors.Protocol;
 using AlexNet.Actors.Training;
 using AlexNet.Data;
@@ -37,6 +38,10 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private int _readyTowers;
     private long _phase; // identifies the current phase for its timeout
     private ActiveStep? _current;
+    private CheckpointStore? _store;
+    private (string Folder, CheckpointManifest Manifest)? _resumeFrom;
+    private double? _bestValidationTop1;
+    private long? _bestStep;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -144,10 +149,19 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             var finished = _current!;
             _current = null;
             _progress.TrainingStepDone(finished, _listener);
-            if (ValidationBatches() == 0 && (finished.Key.Index == _progress.BatchesPerEpoch - 1 || _prefetcher.Exhausted))
+            bool lastOfEpoch = finished.Key.Index == _progress.BatchesPerEpoch - 1 || _prefetcher.Exhausted;
+            if (ValidationBatches() == 0 && lastOfEpoch)
+            {
                 EndOfEpoch((int)finished.Key.Epoch);
-            Become(AwaitingBatch);
-            AfterStep();
+                CheckpointThen(finished.Key, AfterStep);
+            }
+            else if (!lastOfEpoch && _settings.CheckpointEverySteps > 0 && _progress.Step % _settings.CheckpointEverySteps == 0)
+                CheckpointThen(finished.Key, AfterStep);
+            else
+            {
+                Become(AwaitingBatch);
+                AfterStep();
+            }
         });
         Batches();
         CommonFailures();
@@ -184,14 +198,44 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         if (_settings.MaxSteps > 0) totalSteps = Math.Min(totalSteps, _settings.MaxSteps);
         _schedule = LearningRateSchedule.Create(_settings.Schedule, _settings.LearningRate, _settings.Epochs, perEpoch, _settings.MaxSteps);
         _progress = new RunProgress(_settings, perEpoch, totalSteps, ValidationBatches());
-        _prefetcher = new BatchPrefetcher(Schedule(perEpoch, totalSteps), _settings.MaxBatchesInFlight);
+
+        CoordinatorState? resumed = null;
+        if (_settings.CheckpointDir is { } dir)
+        {
+            _store = new CheckpointStore(dir);
+            if (!_settings.Resume && _store.Folders().Any())
+            {
+                Fail($"{_store.Root} already holds checkpoints and resume is off: choose another folder or turn resume on");
+                return;
+            }
+            if (_settings.Resume)
+            {
+                try { _resumeFrom = _store.LatestValid(_config, line => Notice(line, isError: true)); }
+                catch (InvalidDataException e) { Fail(e.Message + " (remove them or choose another run folder to start over)"); return; }
+            }
+            if (_resumeFrom is { } r)
+            {
+                resumed = r.Manifest.State;
+                if (resumed.Seed != _settings.Seed) { Fail($"checkpoint {r.Folder} was made with seed {resumed.Seed}, this run has seed {_settings.Seed}"); return; }
+                _progress.Restore(resumed);
+                _schedule.Restore(resumed.ScheduleState);
+                (_bestValidationTop1, _bestStep) = (resumed.BestValidationTop1, resumed.BestStep);
+                Notice($"resuming from {r.Folder} (step {resumed.Step}, epoch {resumed.NextEpoch + 1}, batch {resumed.NextBatch + 1})");
+            }
+        }
+        _prefetcher = new BatchPrefetcher(Schedule(perEpoch, totalSteps, resumed), _settings.MaxBatchesInFlight);
         foreach (var l in _loaders) _prefetcher.AddLoader(l);
 
         _log.Info("data '{0}': {1} train / {2} validation images, {3} classes; model {4}", d.Name, d.TrainCount, d.ValidationCount, d.ClassNames.Count, _config);
-        var weights = PaperInit.TowerWeights(_config, _settings.Seed);
+        var weights = _resumeFrom is null ? PaperInit.TowerWeights(_config, _settings.Seed) : null;
         for (int t = 0; t < _towers.Count; t++)
-            _towers[t].Tell(new InitializeTower(t, _config, weights[t], _settings.Momentum, _settings.WeightDecay,
-                _settings.MomentumForm, _settings.Seed, d.Statistics));
+        {
+            var shard = _resumeFrom is { } from
+                ? new ShardRef(Path.Combine(from.Folder, CheckpointManifest.TowerFile(t)), from.Manifest.Files.Single(f => f.Name == CheckpointManifest.TowerFile(t)).Sha256)
+                : null;
+            _towers[t].Tell(new InitializeTower(t, _config, weights?[t] ?? new Dictionary<string, Tensor>(), _settings.Momentum, _settings.WeightDecay,
+                _settings.MomentumForm, _settings.Seed, d.Statistics, shard));
+        }
         Become(Initializing);
         ArmTimeout("waiting for the towers to initialise");
     }
@@ -199,13 +243,17 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private int ValidationBatches() =>
         _settings.Validate ? (_data.ValidationCount + _settings.EffectiveValidationBatchSize - 1) / _settings.EffectiveValidationBatchSize : 0;
 
-    /// <summary>Every batch the run will consume, in order: each epoch's training batches, then its validation batches.</summary>
-    private IEnumerable<BatchKey> Schedule(int perEpoch, long totalSteps)
+    /// <summary>
+    /// Every batch the run will still consume, in order: each epoch's training batches, then its
+    /// validation batches; from the start, or from where a checkpoint left off.
+    /// </summary>
+    private IEnumerable<BatchKey> Schedule(int perEpoch, long totalSteps, CoordinatorState? from)
     {
-        long step = 0;
-        for (int epoch = 0; epoch < _settings.Epochs && step < totalSteps; epoch++)
+        long step = from?.Step ?? 0;
+        int firstEpoch = from?.NextEpoch ?? 0, firstBatch = from?.NextBatch ?? 0;
+        for (int epoch = firstEpoch; epoch < _settings.Epochs && step < totalSteps; epoch++)
         {
-            for (int b = 0; b < perEpoch && step < totalSteps; b++, step++)
+            for (int b = epoch == firstEpoch ? firstBatch : 0; b < perEpoch && step < totalSteps; b++, step++)
                 yield return new BatchKey(DataSplit.Train, epoch, b, _settings.BatchSize, BatchView.Train);
             for (int v = 0; v < ValidationBatches(); v++)
                 yield return new BatchKey(DataSplit.Validation, epoch, v, _settings.EffectiveValidationBatchSize, BatchView.Centre);
@@ -261,9 +309,16 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             float valLoss = F.cross_entropy(logits, labels).item<float>();
             _current = null;
             _progress.ValidationBatchDone(valLoss, errors);
-            if (step.Key.Index == ValidationBatches() - 1) EndOfEpoch((int)step.Key.Epoch);
-            Become(AwaitingBatch);
-            AfterStep();
+            if (step.Key.Index == ValidationBatches() - 1)
+            {
+                EndOfEpoch((int)step.Key.Epoch);
+                CheckpointThen(_progress.LastTrainedKey, AfterStep);
+            }
+            else
+            {
+                Become(AwaitingBatch);
+                AfterStep();
+            }
             return;
         }
         var leaf = logits.detach().requires_grad_(true);
@@ -292,7 +347,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         var summary = _progress.EpochDone(epoch, _schedule.RateAt(_progress.Step, epoch + 1));
         bool reduced = summary.ValidationTop1Error is { } err && _schedule.OnValidation(epoch, err);
-        _listener.Tell(summary with { LearningRateReduced = reduced });
+        if (summary.ValidationTop1Error is { } e && (_bestValidationTop1 is null || e < _bestValidationTop1))
+            (_bestValidationTop1, _bestStep) = (e, _progress.Step);
+        _listener.Tell(summary with { LearningRateReduced = reduced, LearningRate = reduced ? _schedule.RateAt(_progress.Step, epoch + 1) : summary.LearningRate });
     }
 
     private void Finish()
@@ -300,6 +357,101 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Timers.CancelAll();
         _listener.Tell(_progress.Finished());
         Become(Done);
+    }
+
+    // ---- Checkpoints ----------------------------------------------------------------------
+
+    /// <summary>
+    /// Writes a checkpoint of the state after <paramref name="lastTrained"/> (when checkpoints are
+    /// on), then runs <paramref name="continuation"/>. Towers write their own shards in parallel; a
+    /// failed write leaves the previous checkpoint as it was and the run going.
+    /// </summary>
+    private void CheckpointThen(BatchKey lastTrained, Action continuation)
+    {
+        if (_store is null || _progress.Step == 0 || _progress.Step == _progress.CheckpointedStep)
+        {
+            Become(AwaitingBatch);
+            continuation();
+            return;
+        }
+        long step = _progress.Step;
+        string staging;
+        try { staging = _store.BeginStaging(step); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Notice($"checkpoint at step {step} failed: {e.Message}; the previous checkpoint is kept", isError: true);
+            Become(AwaitingBatch);
+            continuation();
+            return;
+        }
+        for (int t = 0; t < _towers.Count; t++)
+            _towers[t].Tell(new SaveShard(step, Path.Combine(staging, CheckpointManifest.TowerFile(t))));
+        var saved = new ShardSaved?[_towers.Count];
+        Become(() => Checkpointing(step, lastTrained, staging, saved, continuation));
+        ArmTimeout($"step {step}: waiting for the towers' checkpoint shards");
+    }
+
+    private void Checkpointing(long step, BatchKey lastTrained, string staging, ShardSaved?[] saved, Action continuation)
+    {
+        Receive<ShardSaved>(m => m.Step == step, m =>
+        {
+            saved[m.Tower] = m;
+            if (saved.Any(x => x is null)) return;
+            try
+            {
+                var manifest = new CheckpointManifest
+                {
+                    Step = step, CreatedUtc = DateTime.UtcNow, Model = _config, State = State(lastTrained),
+                    ValidationTop1Error = _bestStep == step ? _bestValidationTop1 : null,
+                    Files = saved.Select(x => new CheckpointFile(Path.GetFileName(x!.Path), x.Sha256, x.Bytes)).ToList(),
+                };
+                var folder = _store!.Commit(staging, manifest);
+                _store.Prune(_settings.KeepCheckpoints, _bestStep);
+                _progress.CheckpointedStep = step;
+                Notice($"checkpoint {folder}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _store!.Abandon(staging);
+                Notice($"checkpoint at step {step} failed: {e.Message}; the previous checkpoint is kept", isError: true);
+            }
+            Become(AwaitingBatch);
+            continuation();
+        });
+        Receive<ShardSaveFailed>(m => m.Step == step, m =>
+        {
+            _store!.Abandon(staging);
+            Notice($"checkpoint at step {step} failed: tower {m.Tower} could not write its shard: {m.Reason}; the previous checkpoint is kept", isError: true);
+            // Other towers' replies for this step are now stale and ignored.
+            Become(AwaitingBatch);
+            continuation();
+        });
+        Batches();
+        CommonFailures();
+    }
+
+    private CoordinatorState State(BatchKey lastTrained)
+    {
+        bool epochDone = lastTrained.Index == _progress.BatchesPerEpoch - 1;
+        var sums = _progress.EpochSums;
+        return new CoordinatorState
+        {
+            Step = _progress.Step,
+            NextEpoch = (int)lastTrained.Epoch + (epochDone ? 1 : 0),
+            NextBatch = epochDone ? 0 : lastTrained.Index + 1,
+            ScheduleState = _schedule.State,
+            BestValidationTop1 = _bestValidationTop1,
+            BestStep = _bestStep,
+            EpochLossSum = sums.LossSum, EpochBatches = sums.Batches, EpochTop1Misses = sums.Errors.Top1Misses,
+            EpochTop5Misses = sums.Errors.Top5Misses, EpochImages = sums.Images,
+            Seed = _settings.Seed,
+        };
+    }
+
+    private void Notice(string message, bool isError = false)
+    {
+        if (isError) _log.Error(message); else _log.Info(message);
+        _listener.Tell(new RunNotice(message, isError));
     }
 
     // ---- Batches and failures, in every running state --------------------------------------

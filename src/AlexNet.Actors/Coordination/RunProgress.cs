@@ -22,6 +22,23 @@ internal sealed class RunProgress(TrainingSettings settings, int batchesPerEpoch
     private double _stepSeconds; // moving average of a training step's wall time
 
     public long Step { get; private set; }
+    /// <summary>Step of the last checkpoint written (or resumed from).</summary>
+    public long CheckpointedStep { get; set; } = -1;
+    /// <summary>The last training batch completed.</summary>
+    public BatchKey LastTrainedKey { get; private set; }
+    /// <summary>The running sums of the epoch in progress (for checkpoints).</summary>
+    public (double LossSum, int Batches, TopKErrors Errors, int Images) EpochSums => (_trainLossSum, _trainBatches, _trainErrors, (int)_epochImages);
+
+    public void Restore(Checkpoints.CoordinatorState s)
+    {
+        Step = s.Step;
+        CheckpointedStep = s.Step;
+        Epoch = s.NextEpoch;
+        _trainLossSum = s.EpochLossSum;
+        _trainBatches = s.EpochBatches;
+        _trainErrors = new TopKErrors(s.EpochImages, s.EpochTop1Misses, s.EpochTop5Misses);
+        _epochImages = s.EpochImages;
+    }
     public int Epoch { get; private set; }
     public int BatchesPerEpoch => batchesPerEpoch;
     public long ValidationBatchesRun { get; private set; }
@@ -38,6 +55,7 @@ internal sealed class RunProgress(TrainingSettings settings, int batchesPerEpoch
         _trainBatches++;
         _epochImages += step.Batch.Count;
         Epoch = (int)step.Key.Epoch;
+        LastTrainedKey = step.Key;
         Step++;
         if (settings.LogEvery > 0 && (Step % settings.LogEvery == 0 || Step == totalSteps))
         {

@@ -47,6 +47,10 @@ public sealed record RunConfiguration(AlexNetConfig Model, TrainingSettings Trai
             MaxBatchesInFlight = Int(c, "alexnet.coordinator.max-batches-in-flight"),
             StepTimeout = Duration(c, "alexnet.coordinator.step-timeout"),
             ValidationBatchSize = Int(c, "alexnet.coordinator.validation-batch-size"),
+            CheckpointDir = Str(c, "alexnet.checkpoint.dir") is { Length: > 0 } dir ? ExpandHome(dir) : null,
+            CheckpointEverySteps = Int(c, "alexnet.checkpoint.every-steps"),
+            KeepCheckpoints = Int(c, "alexnet.checkpoint.keep-last"),
+            Resume = Bool(c, "alexnet.checkpoint.resume"),
         };
         var data = new DataSettings(
             Str(c, "alexnet.data.source"), Int(c, "alexnet.data.loaders"),

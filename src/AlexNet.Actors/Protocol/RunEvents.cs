@@ -12,6 +12,9 @@ public sealed record EpochCompleted(int Epoch, long Steps, double TrainLoss, dou
     double? ValidationLoss, double? ValidationTop1Error, double? ValidationTop5Error, double LearningRate,
     double ImagesPerSecond, TimeSpan EpochTime, bool LearningRateReduced);
 
+/// <summary>Something the user should know that is not a progress figure (resumed, checkpoint written or failed...).</summary>
+public sealed record RunNotice(string Message, bool IsError = false);
+
 /// <summary>The run ended as planned.</summary>
 public sealed record TrainingFinished(long Steps, int Epochs, double? FinalValidationTop1Error, double? FinalValidationTop5Error,
     IReadOnlyList<float> Losses, TimeSpan Elapsed);

@@ -12,14 +12,30 @@ namespace AlexNet.Actors.Protocol;
 
 /// <summary>
 /// Coordinator → tower, once before training: become tower <paramref name="Index"/> of
-/// <paramref name="Config"/>, with these initial weights (CPU tensors, taken over by the tower),
-/// this optimiser, and the dataset statistics for input normalisation.
-/// Reply: <see cref="TowerReady"/> or <see cref="TowerFailed"/>.
+/// <paramref name="Config"/>, with these initial weights (CPU tensors, taken over by the tower)
+/// or, when <paramref name="RestoreFrom"/> is set, the weights and momentum of that checkpoint
+/// shard (verified against its SHA-256 first); this optimiser; the dataset statistics for input
+/// normalisation. Reply: <see cref="TowerReady"/> or <see cref="TowerFailed"/>.
 /// </summary>
 public sealed record InitializeTower(
     int Index, AlexNetConfig Config, Dictionary<string, Tensor> Weights,
     double Momentum, double WeightDecay, MomentumForm MomentumForm, long RunSeed,
-    DatasetStatistics Statistics);
+    DatasetStatistics Statistics, ShardRef? RestoreFrom = null);
+
+/// <summary>A checkpoint shard file and the SHA-256 it must have.</summary>
+public sealed record ShardRef(string Path, string Sha256);
+
+/// <summary>
+/// Coordinator → idle tower: write your weights and momentum to <paramref name="Path"/> (atomically).
+/// Reply: <see cref="ShardSaved"/>, or <see cref="ShardSaveFailed"/> (the tower stays healthy).
+/// </summary>
+public sealed record SaveShard(long Step, string Path);
+
+/// <summary>Tower → coordinator: the shard is on disk with this checksum and size.</summary>
+public sealed record ShardSaved(long Step, int Tower, string Path, string Sha256, long Bytes);
+
+/// <summary>Tower → coordinator: the shard could not be written (disk full, permissions...).</summary>
+public sealed record ShardSaveFailed(long Step, int Tower, string Reason);
 
 /// <summary>Tower → coordinator: initialised; holds <paramref name="Parameters"/> parameters on <paramref name="Device"/>.</summary>
 public sealed record TowerReady(int Index, long Parameters, string Device);

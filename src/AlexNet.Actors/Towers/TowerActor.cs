@@ -59,6 +59,7 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
         Receive<BeginStep>(m => Guard(m.Step, () => Begin(m)));
         Receive<GetTowerWeights>(_ => Guard(-1, () => Sender.Tell(Snapshot())));
         Receive<SetTowerWeights>(m => Guard(-1, () => Replace(m)));
+        Receive<SaveShard>(SaveShard);
     }
 
     private void InStep()
@@ -69,6 +70,7 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
         // Weight requests wait for the step to end: a snapshot mid-step would mix two states.
         Receive<GetTowerWeights>(_ => Stash.Stash());
         Receive<SetTowerWeights>(_ => Stash.Stash());
+        Receive<SaveShard>(_ => Stash.Stash());
     }
 
     private void Broken()
@@ -86,10 +88,11 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
         _index = m.Index;
         _runSeed = m.RunSeed;
         _tower = new Tower(m.Config, m.Index);
-        WeightMapping.Load(_tower, m.Weights);
+        if (m.RestoreFrom is null) WeightMapping.Load(_tower, m.Weights);
         foreach (var w in m.Weights.Values) w.Dispose();
         if (_device.type != DeviceType.CPU) _tower.to(_device);
         _sgd = new SgdMomentum(_tower.named_parameters(), m.Momentum, m.WeightDecay, m.MomentumForm);
+        if (m.RestoreFrom is { } shard) Restore(shard);
         _normalizer = new InputNormalizer(m.Statistics, _device);
         Become(Idle);
         Sender.Tell(new TowerReady(_index, _tower.parameters().Sum(p => p.numel()), _device.ToString()));
@@ -183,6 +186,49 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
         var parameters = _tower!.named_parameters().ToDictionary(p => p.name, p => Copy(p.parameter).DetachFromDisposeScope());
         var momentum = _sgd!.Velocities.ToDictionary(v => v.Key, v => Copy(v.Value).DetachFromDisposeScope());
         return new TowerWeights(_index, parameters, momentum);
+    }
+
+    private const string ParamPrefix = "param/", MomentumPrefix = "momentum/";
+
+    /// <summary>Writes weights and momentum as one safetensors file; a failure is reported, never fatal.</summary>
+    private void SaveShard(SaveShard m)
+    {
+        try
+        {
+            var tensors = new Dictionary<string, Tensor>();
+            foreach (var (name, p) in _tower!.named_parameters()) tensors[ParamPrefix + name] = p;
+            foreach (var (name, v) in _sgd!.Velocities) tensors[MomentumPrefix + name] = v;
+            var (sha, bytes) = SafeTensors.Write(m.Path, tensors, new Dictionary<string, string>
+            {
+                ["tower"] = _index.ToString(), ["step"] = m.Step.ToString(), ["model"] = _tower.Config.ToString(),
+            });
+            Sender.Tell(new ShardSaved(m.Step, _index, m.Path, sha, bytes));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            _log.Error(e, "tower {0}: could not write checkpoint shard {1}", _index, m.Path);
+            Sender.Tell(new ShardSaveFailed(m.Step, _index, $"{e.GetType().Name}: {e.Message}"));
+        }
+    }
+
+    /// <summary>Loads weights and momentum from a checkpoint shard after checking its SHA-256.</summary>
+    private void Restore(ShardRef shard)
+    {
+        var sha = SafeTensors.Sha256Of(shard.Path);
+        if (sha != shard.Sha256) throw new InvalidDataException($"{shard.Path} does not match its checksum");
+        var all = SafeTensors.Read(shard.Path);
+        try
+        {
+            WeightMapping.Load(_tower!, all.Where(kv => kv.Key.StartsWith(ParamPrefix)).ToDictionary(kv => kv.Key[ParamPrefix.Length..], kv => kv.Value));
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            foreach (var (name, v) in _sgd!.Velocities)
+            {
+                if (!all.TryGetValue(MomentumPrefix + name, out var saved)) throw new InvalidDataException($"{shard.Path} lacks momentum of '{name}'");
+                v.copy_(saved);
+            }
+        }
+        finally { foreach (var t in all.Values) t.Dispose(); }
     }
 
     private void Replace(SetTowerWeights m)

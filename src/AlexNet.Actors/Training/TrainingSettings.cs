@@ -27,6 +27,14 @@ public sealed record TrainingSettings
     public int ValidationBatchSize { get; init; }
     /// <summary>Run validation at every epoch end.</summary>
     public bool Validate { get; init; } = true;
+    /// <summary>Folder of this run's checkpoints; null = no checkpoints.</summary>
+    public string? CheckpointDir { get; init; }
+    /// <summary>Checkpoint every this many steps (0 = only at epoch ends).</summary>
+    public int CheckpointEverySteps { get; init; }
+    /// <summary>Newest checkpoints kept (the best by validation error is kept as well).</summary>
+    public int KeepCheckpoints { get; init; } = 3;
+    /// <summary>Continue from the newest usable checkpoint in <see cref="CheckpointDir"/> when there is one.</summary>
+    public bool Resume { get; init; } = true;
 
     public int EffectiveValidationBatchSize => ValidationBatchSize > 0 ? ValidationBatchSize : BatchSize;
 
@@ -39,6 +47,8 @@ public sealed record TrainingSettings
         if (!(Momentum >= 0 && Momentum < 1)) throw new InvalidModelConfigException("train.momentum", Momentum, "a number in [0, 1)");
         if (!(WeightDecay >= 0)) throw new InvalidModelConfigException("train.weight-decay", WeightDecay, "0 or more");
         if (MaxBatchesInFlight < 1) throw new InvalidModelConfigException("coordinator.max-batches-in-flight", MaxBatchesInFlight, "at least 1");
+        if (CheckpointEverySteps < 0) throw new InvalidModelConfigException("checkpoint.every-steps", CheckpointEverySteps, "0 or more");
+        if (KeepCheckpoints < 1) throw new InvalidModelConfigException("checkpoint.keep-last", KeepCheckpoints, "at least 1");
         if (Schedule.Kind is not ("plateau" or "step" or "cosine"))
             throw new InvalidModelConfigException("train.schedule.kind", Schedule.Kind, "plateau, step or cosine");
         return this;

@@ -25,6 +25,9 @@ public static class ConsoleProgress
                 Console.WriteLine($"finished: {f.Steps} steps, {f.Epochs} epoch(s) in {Format(f.Elapsed)}" +
                                   (f.FinalValidationTop1Error is { } t1 ? $"; validation top-1 error {t1:P2}, top-5 error {f.FinalValidationTop5Error:P2}" : ""));
                 break;
+            case RunNotice n:
+                (n.IsError ? Console.Error : Console.Out).WriteLine((n.IsError ? "warning: " : "") + n.Message);
+                break;
             case TrainingFailed:
                 break; // reported once by the command, as its error line
         }

@@ -15,6 +15,8 @@ public static class TrainFlags
         ("log-every", "alexnet.train.log-every"), ("schedule", "alexnet.train.schedule.kind"),
         ("data", "alexnet.data.source"), ("loaders", "alexnet.data.loaders"), ("lighting", "alexnet.data.lighting-std"),
         ("prefetch", "alexnet.coordinator.max-batches-in-flight"), ("threads", "alexnet.tower.intra-op-threads"),
+        ("checkpoint-dir", "alexnet.checkpoint.dir"), ("checkpoint-every", "alexnet.checkpoint.every-steps"),
+        ("resume", "alexnet.checkpoint.resume"),
     };
 
     public const string Help = """
@@ -30,6 +32,8 @@ public static class TrainFlags
           --data SRC          auto, synthetic, or a prepared dataset folder
           --loaders L         data-loader actors (2)         --lighting S    PCA lighting sigma (0.1)
           --prefetch N        batches in flight (4)          --log-every N   progress line every N steps
+          --checkpoint-dir D  write checkpoints to D and resume from the newest usable one there
+          --checkpoint-every N  also checkpoint every N steps  --resume on|off  (on)
         """;
 
     public static RunConfiguration Read(CliArgs args)
