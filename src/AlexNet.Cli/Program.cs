@@ -8,6 +8,9 @@ ICommand[] commands =
 {
     new InfoCommand(),
     new DevicesCommand(),
+    new PrepareCommand(),
+    new ImportCommand(),
+    new BenchLoaderCommand(),
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -33,7 +36,7 @@ try
 {
     return command.Run(new CliArgs(args.Skip(1), command.Flags));
 }
-catch (Exception e) when (e is UsageException or InvalidModelConfigException or DeviceUnavailableException)
+catch (Exception e) when (e is UsageException or InvalidModelConfigException or DeviceUnavailableException or AlexNet.Data.DataFormatException)
 {
     Console.Error.WriteLine($"alexnet {command.Name}: {e.Message}");
     return 2;

@@ -73,6 +73,8 @@ public sealed class StatisticsAccumulator
         var mean = new float[_pixelSums.Length];
         for (int i = 0; i < mean.Length; i++) mean[i] = (float)((double)_pixelSums[i] / ImageCount);
         var (values, vectors) = SymmetricEigen3.Decompose(cov);
+        // A covariance has no negative eigenvalues; rounding can leave -1e-18 where the truth is 0.
+        for (int i = 0; i < 3; i++) values[i] = Math.Max(0, values[i]);
         return new DatasetStatistics(Side, mean, values, vectors);
     }
 }
