@@ -10,6 +10,9 @@ ICommand[] commands =
     new DevicesCommand(),
     new TrainCommand(),
     new BenchCommand(),
+    new PrepareCommand(),
+    new ImportCommand(),
+    new BenchLoaderCommand(),
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -35,7 +38,8 @@ try
 {
     return command.Run(new CliArgs(args.Skip(1), command.Flags));
 }
-catch (Exception e) when (e is UsageException or InvalidModelConfigException or DeviceUnavailableException or AlexNet.Actors.Hosting.ConfigurationFileException)
+catch (Exception e) when (e is UsageException or InvalidModelConfigException or DeviceUnavailableException
+                           or AlexNet.Actors.Hosting.ConfigurationFileException or AlexNet.Data.DataFormatException)
 {
     Console.Error.WriteLine($"alexnet {command.Name}: {e.Message}");
     return 2;

@@ -24,7 +24,7 @@ public sealed class TrainCommand : ICommand
         var options = new LocalRunOptions(run.Model, run.Training, data, run.Data.Augmentation, run.Data.Loaders, run.Device, run.IntraOpThreads);
         try
         {
-            LocalRun.RunAsync(options, ConsoleProgress.Print).GetAwaiter().GetResult();
+            LocalRun.RunAsync(options, TrainingConsole.Print).GetAwaiter().GetResult();
             return 0;
         }
         catch (TrainingFailedException e)

@@ -3,7 +3,7 @@ using AlexNet.Actors.Protocol;
 namespace AlexNet.Cli.Commands;
 
 /// <summary>Plain progress lines for a run's events (one line each, fit for logs).</summary>
-public static class ConsoleProgress
+public static class TrainingConsole
 {
     public static void Print(object e)
     {

@@ -1,0 +1,206 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace AlexNet.Data;
+
+/// <summary>
+/// `alexnet prepare`: turns an ImageNet-layout folder into shards of side×side images, computing the
+/// training statistics in the same pass. Shards are independent jobs taken by one worker per core;
+/// each is written under a temporary name, renamed when whole, and recorded in a small JSON file.
+/// Run again after a kill, it keeps every recorded shard whose checksum still matches (folding
+/// its images into the statistics by reading it back) and redoes the rest, so the output is the
+/// same as an uninterrupted run's.
+/// </summary>
+public sealed class DatasetPreparer
+{
+    private sealed record Job(ImageFolderSplit Split, int Shard, SourceImage[] Images);
+
+    private readonly PrepareSettings _settings;
+    private readonly SourceImageConverter _converter;
+    private readonly int _workers;
+
+    public DatasetPreparer(PrepareSettings settings, int workers)
+    {
+        _settings = settings.Validate();
+        if (workers < 1) throw new DataFormatException($"workers {workers}: expected at least 1");
+        _workers = workers;
+        _converter = new SourceImageConverter(settings.Size, settings.MaxPixels);
+    }
+
+    public PrepareSummary Run(string source, string output, IProgress<PrepareProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var started = DateTime.UtcNow;
+        var classes = ImageFolderLayout.ClassNames(Path.Combine(source, "train"));
+        var splits = ImageFolderLayout.SplitNames
+            .Where(s => Directory.Exists(Path.Combine(source, s)))
+            .Select(s => ImageFolderLayout.Scan(source, s, classes))
+            .ToList();
+        Directory.CreateDirectory(output);
+        CheckOrRecordSettings(output, classes);
+
+        var jobs = new List<Job>();
+        foreach (var split in splits)
+        {
+            Directory.CreateDirectory(PreparedLayout.Split(output, split.Name));
+            for (int shard = 0; shard * _settings.ShardImages < split.Images.Count; shard++)
+                jobs.Add(new Job(split, shard, split.Images.Skip(shard * _settings.ShardImages).Take(_settings.ShardImages).ToArray()));
+        }
+        var records = new ShardRecord[jobs.Count];
+        var tracker = new ProgressTracker(progress, splits.Sum(s => (long)s.Images.Count), jobs.Count);
+        var accumulators = new StatisticsAccumulator[_workers];
+        int next = -1, reused = 0;
+        Exception? failure = null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var threads = Enumerable.Range(0, _workers).Select(w => new Thread(() =>
+        {
+            try { Work(w); }
+            catch (Exception e)
+            {
+                // An I/O failure of ours (disk full...), not bad input: stop everyone and rethrow.
+                Interlocked.CompareExchange(ref failure, e, null);
+                stop.Cancel();
+            }
+        }) { IsBackground = true, Name = $"prepare-{w}" }).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        if (failure is not null) throw failure is DataFormatException ? failure : new IOException($"prepare failed: {failure.Message}", failure);
+        cancel.ThrowIfCancellationRequested();
+
+        void Work(int w)
+        {
+            var token = stop.Token;
+            var statistics = accumulators[w] = new StatisticsAccumulator(_settings.Size);
+            var square = new byte[_settings.Size * _settings.Size * 3];
+            int j;
+            while (!token.IsCancellationRequested && (j = Interlocked.Increment(ref next)) < jobs.Count)
+            {
+                var job = jobs[j];
+                var sink = job.Split.Name == "train" ? statistics : null;
+                var kept = Reuse(output, job, sink, square);
+                if (kept is not null) { Interlocked.Increment(ref reused); tracker.Reused(kept); }
+                else kept = Write(output, job, sink, square, tracker, token);
+                if (kept is null) break; // cancelled mid-shard
+                records[j] = kept;
+                tracker.ShardDone();
+            }
+        }
+
+        var total = new StatisticsAccumulator(_settings.Size);
+        foreach (var a in accumulators) total.Merge(a);
+        if (total.ImageCount == 0) throw new DataFormatException($"{Path.Combine(source, "train")}: no usable training image (see {PreparedLayout.Report(output)})");
+        var statistics = total.ToStatistics();
+        StatisticsFile.Save(PreparedLayout.Statistics(output), statistics, total.ImageCount);
+        StatisticsFile.SaveSummary(PreparedLayout.StatisticsSummary(output), statistics, total.ImageCount);
+        var summaries = WriteIndexes(output, classes, splits, jobs, records);
+        return new PrepareSummary(summaries, reused, DateTime.UtcNow - started, statistics);
+    }
+
+    private void CheckOrRecordSettings(string output, string[] classes)
+    {
+        string settingsPath = PreparedLayout.Settings(output), classesPath = PreparedLayout.Classes(output);
+        var settingsText = System.Text.Json.JsonSerializer.Serialize(_settings, JsonFiles.Options);
+        var classesText = string.Join("\n", classes) + "\n";
+        if (File.Exists(settingsPath) && File.ReadAllText(settingsPath).Trim() != settingsText.Trim())
+            throw new DataFormatException($"{settingsPath}: this folder was prepared with other settings ({File.ReadAllText(settingsPath).ReplaceLineEndings(" ")}); use another output folder or the same settings");
+        if (File.Exists(classesPath) && File.ReadAllText(classesPath) != classesText)
+            throw new DataFormatException($"{classesPath}: this folder was prepared from other classes; use another output folder");
+        File.WriteAllText(settingsPath, settingsText + "\n");
+        File.WriteAllText(classesPath, classesText);
+    }
+
+    /// <summary>The shard's record if the shard on disk is complete, intact and built from the same sources.</summary>
+    private static ShardRecord? Reuse(string output, Job job, StatisticsAccumulator? statistics, byte[] square)
+    {
+        string dir = PreparedLayout.Split(output, job.Split.Name);
+        string shardPath = Path.Combine(dir, PreparedLayout.ShardFile(job.Shard)), recordPath = Path.Combine(dir, PreparedLayout.ShardRecordFile(job.Shard));
+        if (!File.Exists(shardPath) || !File.Exists(recordPath)) return null;
+        ShardRecord record;
+        try { record = JsonFiles.Read<ShardRecord>(recordPath); }
+        catch (DataFormatException) { return null; }
+        if (record.Sources is null || !record.Sources.SequenceEqual(job.Images.Select(i => i.RelativePath))) return null;
+        if (ShardReader.Sha256(shardPath) != record.Sha256) return null;
+        if (statistics is not null)
+        {
+            using var reader = new ShardReader(shardPath);
+            for (int r = 0; r < reader.Count; r++) { reader.ReadPixels(r, square); statistics.Add(square); }
+        }
+        return record;
+    }
+
+    private ShardRecord? Write(string output, Job job, StatisticsAccumulator? statistics, byte[] square, ProgressTracker tracker, CancellationToken cancel)
+    {
+        string dir = PreparedLayout.Split(output, job.Split.Name);
+        string shardName = PreparedLayout.ShardFile(job.Shard);
+        File.Delete(Path.Combine(dir, PreparedLayout.ShardRecordFile(job.Shard)));
+        var samples = new List<string>();
+        var labels = new List<int>();
+        var report = new List<ReportLine>();
+        using var writer = new ShardWriter(Path.Combine(dir, shardName), _settings.Format, _settings.Size);
+        foreach (var image in job.Images)
+        {
+            if (cancel.IsCancellationRequested) return null;
+            var outcome = ConvertFile(Path.Combine(job.Split.Directory, image.RelativePath), square);
+            if (outcome.Action != ConversionAction.Kept) report.Add(new ReportLine(job.Split.Name, image.RelativePath, outcome.Action.ToString().ToLowerInvariant(), outcome.Reason));
+            tracker.Image(outcome.Action);
+            if (!outcome.Stored) continue;
+            if (_settings.Format == RecordFormat.Raw) writer.Add(square, image.Label);
+            else writer.Add(EncodeJpeg(square), image.Label);
+            statistics?.Add(square);
+            samples.Add(image.RelativePath);
+            labels.Add(image.Label);
+        }
+        var (bytes, sha) = writer.Finish();
+        var record = new ShardRecord(shardName, samples.Count, bytes, sha, job.Images.Select(i => i.RelativePath).ToArray(), samples.ToArray(), labels.ToArray(), report.ToArray());
+        JsonFiles.WriteAtomically(Path.Combine(dir, PreparedLayout.ShardRecordFile(job.Shard)), record);
+        return record;
+    }
+
+    private ConversionOutcome ConvertFile(string path, byte[] square)
+    {
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return ConversionOutcome.Skip($"cannot read: {e.Message}"); }
+        return _converter.Convert(bytes, square);
+    }
+
+    /// <summary>
+    /// Encodes a JPEG record and leaves in <paramref name="square"/> what a reader will decode, so
+    /// the statistics describe the pixels training sees.
+    /// </summary>
+    private byte[] EncodeJpeg(byte[] square)
+    {
+        int side = _settings.Size;
+        using var image = Image.LoadPixelData<Rgb24>(ImageSharpSettings.SingleThreaded, square, side, side);
+        using var stream = new MemoryStream();
+        image.SaveAsJpeg(stream, new JpegEncoder { Quality = _settings.Quality });
+        var encoded = stream.ToArray();
+        using var decoded = Image.Load<Rgb24>(ImageSharpSettings.SingleThreaded, encoded);
+        decoded.CopyPixelDataTo(square);
+        return encoded;
+    }
+
+    private Dictionary<string, SplitSummary> WriteIndexes(string output, string[] classes, List<ImageFolderSplit> splits, List<Job> jobs, ShardRecord[] records)
+    {
+        var summaries = new Dictionary<string, SplitSummary>();
+        var report = new List<string> { ReportLine.Header };
+        foreach (var split in splits)
+        {
+            string dir = PreparedLayout.Split(output, split.Name);
+            var mine = jobs.Select((job, j) => (job, record: records[j])).Where(p => p.job.Split == split).Select(p => p.record).ToList();
+            new PreparedIndex(PreparedIndex.CurrentVersion, _settings.Size, _settings.Format, classes,
+                mine.Select(r => new ShardEntry(r.File, r.Count, r.Bytes, r.Sha256)).ToArray()).Save(PreparedLayout.Index(dir));
+            var samples = new List<string> { "index\tlabel\tpath" };
+            int index = 0;
+            foreach (var r in mine)
+                for (int k = 0; k < r.Count; k++) samples.Add($"{index++}\t{r.Labels[k]}\t{r.Samples[k]}");
+            File.WriteAllLines(PreparedLayout.Samples(dir), samples);
+            var lines = mine.SelectMany(r => r.Report).ToList();
+            report.AddRange(lines.Select(l => l.ToTsv()));
+            report.AddRange(split.Ignored.Select(p => new ReportLine(split.Name, p, "ignored", "not a .jpg, .jpeg or .png file").ToTsv()));
+            summaries[split.Name] = new SplitSummary(index, lines.Count(l => l.Action == "converted"), lines.Count(l => l.Action == "skipped"), split.Ignored.Count);
+        }
+        File.WriteAllLines(PreparedLayout.Report(output), report);
+        return summaries;
+    }
+}
