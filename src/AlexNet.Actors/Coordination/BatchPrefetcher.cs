@@ -31,18 +31,29 @@ public sealed class BatchPrefetcher(IEnumerable<BatchKey> schedule, int maxOutst
     /// <summary>True once every scheduled batch has been handed out.</summary>
     public bool Exhausted => _scheduleDone && _order.Count == 0;
 
-    public void AddLoader(IActorRef loader)
+    public void AddLoader(IActorRef loader, IActorRef? self = null)
     {
-        if (!_loaders.Contains(loader)) _loaders.Add(loader);
+        if (_loaders.Contains(loader)) return;
+        _loaders.Add(loader);
+        if (self is null) return;
+        foreach (var key in _requested.Where(r => r.Value.IsNobody()).Select(r => r.Key).ToList())
+            Request(key, self); // batches orphaned while no loader was present
     }
 
-    /// <summary>Forgets a loader and re-asks the others for what it still owed; false when no loader is left.</summary>
+    /// <summary>
+    /// Forgets a loader and re-asks the others for what it still owed; false when no loader is left
+    /// (its requests then wait for the next <see cref="AddLoader"/>).
+    /// </summary>
     public bool RemoveLoader(IActorRef loader, IActorRef self)
     {
         _loaders.Remove(loader);
-        if (_loaders.Count == 0) return false;
-        foreach (var key in _requested.Where(r => r.Value.Equals(loader)).Select(r => r.Key).ToList())
-            Request(key, self);
+        var owed = _requested.Where(r => r.Value.Equals(loader)).Select(r => r.Key).ToList();
+        if (_loaders.Count == 0)
+        {
+            foreach (var key in owed) _requested[key] = ActorRefs.Nobody;
+            return false;
+        }
+        foreach (var key in owed) Request(key, self);
         return true;
     }
 

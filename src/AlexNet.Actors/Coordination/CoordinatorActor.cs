@@ -153,10 +153,10 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             if (ValidationBatches() == 0 && lastOfEpoch)
             {
                 EndOfEpoch((int)finished.Key.Epoch);
-                CheckpointThen(finished.Key, AfterStep);
+                CheckpointThen(finished.Key, epochEnd: true, AfterStep);
             }
             else if (!lastOfEpoch && _settings.CheckpointEverySteps > 0 && _progress.Step % _settings.CheckpointEverySteps == 0)
-                CheckpointThen(finished.Key, AfterStep);
+                CheckpointThen(finished.Key, epochEnd: false, AfterStep);
             else
             {
                 Become(AwaitingBatch);
@@ -312,7 +312,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             if (step.Key.Index == ValidationBatches() - 1)
             {
                 EndOfEpoch((int)step.Key.Epoch);
-                CheckpointThen(_progress.LastTrainedKey, AfterStep);
+                CheckpointThen(_progress.LastTrainedKey, epochEnd: true, AfterStep);
             }
             else
             {
@@ -366,7 +366,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     /// on), then runs <paramref name="continuation"/>. Towers write their own shards in parallel; a
     /// failed write leaves the previous checkpoint as it was and the run going.
     /// </summary>
-    private void CheckpointThen(BatchKey lastTrained, Action continuation)
+    private void CheckpointThen(BatchKey lastTrained, bool epochEnd, Action continuation)
     {
         if (_store is null || _progress.Step == 0 || _progress.Step == _progress.CheckpointedStep)
         {
@@ -387,11 +387,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         for (int t = 0; t < _towers.Count; t++)
             _towers[t].Tell(new SaveShard(step, Path.Combine(staging, CheckpointManifest.TowerFile(t))));
         var saved = new ShardSaved?[_towers.Count];
-        Become(() => Checkpointing(step, lastTrained, staging, saved, continuation));
+        Become(() => Checkpointing(step, lastTrained, epochEnd, staging, saved, continuation));
         ArmTimeout($"step {step}: waiting for the towers' checkpoint shards");
     }
 
-    private void Checkpointing(long step, BatchKey lastTrained, string staging, ShardSaved?[] saved, Action continuation)
+    private void Checkpointing(long step, BatchKey lastTrained, bool epochEnd, string staging, ShardSaved?[] saved, Action continuation)
     {
         Receive<ShardSaved>(m => m.Step == step, m =>
         {
@@ -409,6 +409,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
                 _store.Prune(_settings.KeepCheckpoints, _bestStep);
                 _progress.CheckpointedStep = step;
                 Notice($"checkpoint {folder}");
+                _listener.Tell(new CheckpointWritten(step, folder, epochEnd));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -458,6 +459,15 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void Batches()
     {
+        Receive<LoaderJoined>(m =>
+        {
+            Context.Watch(m.Loader);
+            _prefetcher.AddLoader(m.Loader, Self);
+            Notice($"data loader {m.Loader.Path} joined ({_prefetcher.Loaders.Count} now)");
+            _prefetcher.Fill(Self);
+        });
+        Receive<LoaderLeft>(m => LoseLoader(m.Loader, "left"));
+        Receive<Terminated>(m => _prefetcher.Loaders.Contains(m.ActorRef), m => LoseLoader(m.ActorRef, "stopped"));
         Receive<BatchReady>(m =>
         {
             _prefetcher.Deliver(m);
@@ -474,6 +484,16 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<PhaseTimedOut>(m => m.Phase == _phase, m => Fail($"timed out after {_settings.StepTimeout}: {m.What}"));
         Receive<PhaseTimedOut>(_ => { });
         ReceiveAny(m => DisposeTensors(m)); // a stale reply from an aborted phase
+    }
+
+    /// <summary>A loader went away: its outstanding batches go to the others; with none left the run waits for one to join.</summary>
+    private void LoseLoader(IActorRef loader, string how)
+    {
+        Context.Unwatch(loader);
+        bool others = _prefetcher.RemoveLoader(loader, Self);
+        Notice(others
+            ? $"data loader {loader.Path} {how}; its batches go to the {_prefetcher.Loaders.Count} other(s)"
+            : $"data loader {loader.Path} {how}; no loader is left: waiting for one to join", isError: !others);
     }
 
     private string Describe(IActorRef actor)

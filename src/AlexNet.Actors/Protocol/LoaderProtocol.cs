@@ -28,3 +28,12 @@ public sealed record BatchReady(DataSplit Split, ImageBatch Batch, TimeSpan Asse
 
 /// <summary>Loader → coordinator: the batch could not be built.</summary>
 public sealed record BatchFailed(DataSplit Split, long Epoch, int Index, string Reason);
+
+/// <summary>
+/// Anyone (the cluster membership watcher) → coordinator: a loader joined; ask it for batches too.
+/// The coordinator watches it and, should it stop, asks the others for what it still owed.
+/// </summary>
+public sealed record LoaderJoined(Akka.Actor.IActorRef Loader);
+
+/// <summary>Anyone → coordinator: a loader is leaving; stop asking it, and re-ask the others for its batches.</summary>
+public sealed record LoaderLeft(Akka.Actor.IActorRef Loader);

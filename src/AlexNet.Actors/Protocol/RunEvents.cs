@@ -15,6 +15,9 @@ public sealed record EpochCompleted(int Epoch, long Steps, double TrainLoss, dou
 /// <summary>Something the user should know that is not a progress figure (resumed, checkpoint written or failed...).</summary>
 public sealed record RunNotice(string Message, bool IsError = false);
 
+/// <summary>A checkpoint was published (its folder holds tower-K.safetensors shards and manifest.json).</summary>
+public sealed record CheckpointWritten(long Step, string Folder, bool EpochEnd);
+
 /// <summary>The run ended as planned.</summary>
 public sealed record TrainingFinished(long Steps, int Epochs, double? FinalValidationTop1Error, double? FinalValidationTop5Error,
     IReadOnlyList<float> Losses, TimeSpan Elapsed);

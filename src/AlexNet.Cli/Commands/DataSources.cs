@@ -1,5 +1,6 @@
 using AlexNet.Actors.Hosting;
 using AlexNet.Actors.Loading;
+using AlexNet.Data;
 
 namespace AlexNet.Cli.Commands;
 
@@ -16,7 +17,24 @@ public static class DataSources
                 log.WriteLine($"data: {d.Name}");
                 return d;
             default:
-                throw new UsageException($"--data {s.Source}: expected auto, synthetic or a folder prepared by 'alexnet prepare'");
+                return Prepared(s.Source, log);
         }
+    }
+
+    /// <summary>A folder made by `alexnet prepare`: train/ and val/ splits and the training-set statistics.</summary>
+    public static LoaderData Prepared(string root, TextWriter log)
+    {
+        if (!Directory.Exists(root))
+            throw new UsageException($"--data {root}: no such folder (expected auto, synthetic or a folder prepared by 'alexnet prepare')");
+        foreach (var needed in new[] { PreparedLayout.Split(root, "train"), PreparedLayout.Split(root, "val"), PreparedLayout.Statistics(root) })
+            if (!Path.Exists(needed))
+                throw new UsageException($"--data {root}: {Path.GetFileName(needed)} is missing (expected a folder prepared by 'alexnet prepare' with train/ and val/)");
+        var train = PreparedDataset.Open(root, "train");
+        var val = PreparedDataset.Open(root, "val");
+        var stats = StatisticsFile.Load(PreparedLayout.Statistics(root));
+        var data = new LoaderData($"{Path.GetFullPath(root)} ({train.ClassNames.Count} classes, {train.Count} train / {val.Count} validation images, {train.ImageSide}x{train.ImageSide})",
+            train, val, stats);
+        log.WriteLine($"data: {data.Name}");
+        return data;
     }
 }
