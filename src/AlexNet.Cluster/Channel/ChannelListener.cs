@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using AlexNet.Cluster.Wire;
+
+namespace AlexNet.Cluster.Channel;
+
+/// <summary>
+/// Accepts peers' data-channel connections. A connection must open with a hello naming a node the
+/// <see cref="PeerDirectory"/> admits, with that node's token, within the handshake timeout;
+/// anything else is answered "refused" and closed. Each admitted connection gets a reader thread
+/// that decodes frames (only kinds <see cref="MessageCodec"/> knows) and hands each message to the
+/// addressed local endpoint; a malformed frame closes the connection.
+/// </summary>
+public sealed class ChannelListener : IDisposable
+{
+    private readonly TcpListener _listener;
+    private readonly PeerDirectory _peers;
+    private readonly EndpointRegistry _endpoints;
+    private readonly MessageCodec _codec;
+    private readonly ExtendedActorSystem? _system;
+    private readonly long _maxFrame;
+    private readonly TimeSpan _handshakeTimeout;
+    private readonly Action<string> _log;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<TcpClient> _clients = new();
+
+    /// <summary>Binds at once (port 0: any free port; see <see cref="Port"/>); call <see cref="Start"/> to accept.</summary>
+    public ChannelListener(string host, int port, PeerDirectory peers, EndpointRegistry endpoints, MessageCodec codec,
+        ExtendedActorSystem? system, long maxFrame, TimeSpan handshakeTimeout, Action<string> log)
+    {
+        var address = IPAddress.TryParse(host, out var ip) ? ip : Dns.GetHostAddresses(host).First(a => a.AddressFamily == AddressFamily.InterNetwork);
+        _listener = new TcpListener(address, port);
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        (_peers, _endpoints, _codec, _system, _maxFrame, _handshakeTimeout, _log) = (peers, endpoints, codec, system, maxFrame, handshakeTimeout, log);
+    }
+
+    public int Port { get; }
+
+    public void Start() => _ = Task.Run(AcceptLoop);
+
+    private async Task AcceptLoop()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try { client = await _listener.AcceptTcpClientAsync(_stop.Token); }
+            catch (Exception) when (_stop.IsCancellationRequested) { return; }
+            catch (SocketException e) { _log($"data channel: accept failed: {e.Message}"); continue; }
+            lock (_clients) _clients.Add(client);
+            new Thread(() => Serve(client)) { IsBackground = true, Name = "data-channel-reader" }.Start();
+        }
+    }
+
+    private void Serve(TcpClient client)
+    {
+        var remote = client.Client.RemoteEndPoint?.ToString() ?? "?";
+        try
+        {
+            client.NoDelay = true;
+            client.ReceiveBufferSize = 1 << 20;
+            var net = client.GetStream();
+            net.ReadTimeout = (int)_handshakeTimeout.TotalMilliseconds;
+            string node;
+            try
+            {
+                (node, var token) = FrameFormat.ReadHello(net);
+                if (!_peers.IsAdmitted(node, token))
+                {
+                    net.WriteByte(FrameFormat.Refused);
+                    _log($"data channel: refused a connection from {remote} claiming to be {node}: not a peer this cluster introduced");
+                    return;
+                }
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException)
+            {
+                _log($"data channel: refused a connection from {remote}: {e.Message}");
+                return;
+            }
+            net.WriteByte(FrameFormat.Admitted);
+            net.ReadTimeout = Timeout.Infinite;
+            var input = new BufferedStream(net, 1 << 20);
+            var header = new byte[FrameFormat.HeaderBytes];
+            while (!_stop.IsCancellationRequested)
+            {
+                int first = input.Read(header, 0, header.Length);
+                if (first == 0) return; // the peer closed the connection
+                input.ReadExactly(header, first, header.Length - first);
+                long length = FrameFormat.ReadHeader(header, _maxFrame);
+                var reader = new WireReader(input, length, _system);
+                var target = reader.String();
+                var manifest = reader.String();
+                var message = _codec.Read(manifest, reader);
+                WireMeter.ChannelIn(FrameFormat.HeaderBytes + length);
+                if (!_endpoints.Deliver(target, message))
+                    _log($"data channel: a {manifest} message from {node} for {target}, which is not here, was dropped");
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException or ObjectDisposedException or SocketException)
+        {
+            if (!_stop.IsCancellationRequested) _log($"data channel: connection from {remote} closed: {e.Message}");
+        }
+        finally
+        {
+            lock (_clients) _clients.Remove(client);
+            client.Dispose();
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        lock (_clients) foreach (var c in _clients) c.Dispose();
+    }
+}

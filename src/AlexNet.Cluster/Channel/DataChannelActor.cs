@@ -1,0 +1,89 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using AlexNet.Cluster.Protocol;
+using AlexNet.Cluster.Wire;
+
+namespace AlexNet.Cluster.Channel;
+
+/// <summary>
+/// A node's data channel (one per node, at /user/data-channel): owns the listener and one
+/// outgoing <see cref="PeerLink"/> per peer node, admits the peers the cluster introduces and
+/// forgets them when they leave the cluster, and tells a failed link's users. Tensor bytes never
+/// pass through this actor: proxies and endpoints queue messages on the links directly.
+/// </summary>
+public sealed class DataChannelActor : ReceiveActor
+{
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ChannelListener _listener;
+    private readonly ChannelPoint _self;
+    private readonly PeerDirectory _peers;
+    private readonly EndpointRegistry _endpoints;
+    private readonly TimeSpan _connectTimeout;
+    private readonly Dictionary<string, PeerLink> _links = new();
+    private readonly Dictionary<string, HashSet<IActorRef>> _users = new();
+
+    public DataChannelActor(ChannelListener listener, ChannelPoint self, PeerDirectory peers, EndpointRegistry endpoints, TimeSpan connectTimeout)
+    {
+        (_listener, _self, _peers, _endpoints, _connectTimeout) = (listener, self, peers, endpoints, connectTimeout);
+        Receive<AdmitPeer>(m => _peers.Admit(m.Peer));
+        Receive<OpenLink>(Open);
+        Receive<LinkFailed>(m => Drop(m.Link, m.Reason));
+        Receive<RegisterEndpoint>(m => _endpoints.Register(m.Id, m.Actor));
+        Receive<UnregisterEndpoint>(m => _endpoints.Unregister(m.Id));
+        Receive<ClusterEvent.MemberRemoved>(m => Forget(m.Member.Address.ToString(), "left the cluster"));
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
+        Receive<Terminated>(m => { foreach (var users in _users.Values) users.Remove(m.ActorRef); });
+    }
+
+    public static Props Props(ChannelListener listener, ChannelPoint self, PeerDirectory peers, EndpointRegistry endpoints, TimeSpan connectTimeout) =>
+        Akka.Actor.Props.Create(() => new DataChannelActor(listener, self, peers, endpoints, connectTimeout));
+
+    protected override void PreStart()
+    {
+        if (Context.System is ExtendedActorSystem { Provider: Akka.Cluster.ClusterActorRefProvider })
+            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
+        _listener.Start();
+        _log.Info("data channel listening on {0}:{1}", _self.Host, _self.Port);
+    }
+
+    private void Open(OpenLink m)
+    {
+        if (!m.Peer.Enabled) throw new ArgumentException($"{m.Peer.Node} has no data channel");
+        if (!_links.TryGetValue(m.Peer.Node, out var link) || link.Peer.Port != m.Peer.Port || link.Peer.Host != m.Peer.Host)
+        {
+            if (link is not null) Drop(link, "the peer moved to another address");
+            var self = Self;
+            link = new PeerLink(_self, m.Peer, MessageCodec.Default, _connectTimeout, (l, reason) => self.Tell(new LinkFailed(l, reason)));
+            _links[m.Peer.Node] = link;
+        }
+        if (!_users.TryGetValue(m.Peer.Node, out var users)) _users[m.Peer.Node] = users = new HashSet<IActorRef>();
+        if (users.Add(Sender)) Context.Watch(Sender);
+        Sender.Tell(new LinkReady(link));
+    }
+
+    private void Drop(PeerLink link, string reason)
+    {
+        var node = link.Peer.Node;
+        link.Dispose();
+        if (!_links.TryGetValue(node, out var current) || current != link) return;
+        _links.Remove(node);
+        _log.Warning("data channel to {0} lost: {1}", node, reason);
+        if (_users.Remove(node, out var users))
+            foreach (var u in users) u.Tell(new LinkLost(node, reason));
+    }
+
+    private void Forget(string node, string why)
+    {
+        _peers.Revoke(node);
+        if (_links.TryGetValue(node, out var link)) Drop(link, $"{node} {why}");
+    }
+
+    protected override void PostStop()
+    {
+        foreach (var link in _links.Values) link.Dispose();
+        _listener.Dispose();
+        if (Context.System is ExtendedActorSystem { Provider: Akka.Cluster.ClusterActorRefProvider })
+            Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+    }
+}

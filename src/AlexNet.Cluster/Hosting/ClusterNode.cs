@@ -1,0 +1,82 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.Singleton;
+using Akka.Configuration;
+using AlexNet.Actors.Hosting;
+using AlexNet.Actors.Loading;
+using AlexNet.Actors.Protocol;
+using AlexNet.Cluster.Channel;
+using AlexNet.Cluster.Loading;
+using AlexNet.Cluster.Protocol;
+using AlexNet.Cluster.Wire;
+using AlexNet.Model;
+
+namespace AlexNet.Cluster.Hosting;
+
+/// <summary>Everything one cluster node needs: its configuration and, for loader roles, how to open the data.</summary>
+/// <param name="Config">The layered configuration (alexnet.conf, cluster.conf, the user's file, variables, flags).</param>
+/// <param name="Data">Opens the data this node's loaders serve (called once, only on loader nodes).</param>
+/// <param name="OnEvent">The run's events, on the node that hosts the coordinator.</param>
+public sealed record NodeOptions(Config Config, ClusterSettings Cluster, RunConfiguration Run, Func<LoaderData> Data, Action<object> OnEvent);
+
+/// <summary>How a node ended: the process exit code (0 run finished, 1 run failed, 2 refused) and a line for the user.</summary>
+public sealed record NodeOutcome(int ExitCode, string Message);
+
+/// <summary>
+/// Runs one node of the cluster until the run ends: the actor system (cluster provider), the data
+/// channel, the node host with its tower and loader endpoints, and, on coordinator nodes, the
+/// singleton manager of the run host. Leaves the cluster gracefully at the end.
+/// </summary>
+public static class ClusterNode
+{
+    public static async Task<NodeOutcome> RunAsync(NodeOptions o, CancellationToken cancel = default)
+    {
+        var s = o.Cluster;
+        var system = ActorSystem.Create("alexnet", ClusterConfig.WithAkka(o.Config, s));
+        var outcome = new TaskCompletionSource<NodeOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            var self = cluster.SelfAddress.ToString();
+            var (channel, dataChannel) = StartDataChannel(system, s, self);
+            var profile = new NodeProfile(o.Run.Model, o.Run.Training.Seed, o.Run.Data.Augmentation, o.Run.Data.Source);
+            int threads = o.Run.IntraOpThreads > 0 ? o.Run.IntraOpThreads : ComputeDevice.ThreadsPerWorker(Math.Max(1, s.Devices.Count));
+            var setup = new NodeSetup(self, s.Roles, profile, channel, dataChannel, s.Devices, threads, o.Run.Data.Loaders,
+                () => ThrottledDataset.Slow(o.Data(), s.LoaderReadDelay), o.Run.Data.Augmentation, s.Precision);
+            system.ActorOf(NodeHost.Props(setup, (code, line) => outcome.TrySetResult(new NodeOutcome(code, line))), "node");
+            if (s.Has(ClusterSettings.Coordinator))
+            {
+                var run = new RunSetup(o.Run.Model, o.Run.Training, o.Run.Device, profile, channel, dataChannel, s.Precision, s.GatherTimeout);
+                var host = RunHost.Props(run, e =>
+                {
+                    o.OnEvent(e);
+                    if (e is TrainingFinished f) outcome.TrySetResult(new NodeOutcome(0, $"finished after {f.Steps} steps"));
+                    if (e is TrainingFailed failed) outcome.TrySetResult(new NodeOutcome(1, $"training failed: {failed.Reason}"));
+                });
+                system.ActorOf(ClusterSingletonManager.Props(host, PoisonPill.Instance,
+                    ClusterSingletonManagerSettings.Create(system).WithRole(ClusterSettings.Coordinator)), "run");
+            }
+            if (s.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
+            _ = system.WhenTerminated.ContinueWith(_ => outcome.TrySetResult(new NodeOutcome(1, "the actor system stopped")), TaskScheduler.Default);
+            using var registration = cancel.Register(() => outcome.TrySetResult(new NodeOutcome(130, "stopped")));
+            return await outcome.Task;
+        }
+        finally
+        {
+            await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
+            await system.WhenTerminated;
+        }
+    }
+
+    private static (ChannelPoint Point, IActorRef Actor) StartDataChannel(ActorSystem system, ClusterSettings s, string self)
+    {
+        if (!s.DataChannel.Enabled) return (new ChannelPoint(self, s.AdvertisedHost, 0, Array.Empty<byte>()), ActorRefs.Nobody);
+        var peers = new PeerDirectory();
+        var endpoints = new EndpointRegistry();
+        var log = system.Log;
+        var listener = new ChannelListener(s.Hostname, s.DataChannel.Port, peers, endpoints, MessageCodec.Default, (ExtendedActorSystem)system,
+            s.DataChannel.MaximumFrameSize, s.DataChannel.HandshakeTimeout, line => Akka.Event.LoggingExtensions.Warning(log, line));
+        var point = new ChannelPoint(self, s.AdvertisedHost, listener.Port, PeerDirectory.NewToken());
+        var actor = system.ActorOf(DataChannelActor.Props(listener, point, peers, endpoints, s.DataChannel.ConnectTimeout), "data-channel");
+        return (point, actor);
+    }
+}

@@ -1,0 +1,70 @@
+using Akka.Configuration;
+using AlexNet.Actors.Hosting;
+using AlexNet.Cluster.Wire;
+
+namespace AlexNet.Cluster.Hosting;
+
+/// <summary>Settings of the data channel (alexnet.cluster.data-channel).</summary>
+public sealed record DataChannelSettings(bool Enabled, int Port, TimeSpan ConnectTimeout, TimeSpan HandshakeTimeout, long MaximumFrameSize);
+
+/// <summary>TLS for Akka.Remote (alexnet.cluster.tls).</summary>
+public sealed record TlsSettings(bool Enabled, string CertificatePath, string CertificatePassword, bool SuppressValidation);
+
+/// <summary>The typed view of alexnet.cluster; a bad value names its key.</summary>
+public sealed record ClusterSettings(
+    IReadOnlyList<string> Roles, string Hostname, string PublicHostname, int Port, IReadOnlyList<string> SeedNodes,
+    IReadOnlyList<string> Devices, WirePrecision Precision, TimeSpan GatherTimeout, DataChannelSettings DataChannel,
+    TimeSpan LoaderReadDelay, TlsSettings Tls)
+{
+    public const string Coordinator = "coordinator", Tower = "tower", Loader = "loader";
+    public static readonly string[] KnownRoles = { Coordinator, Tower, Loader };
+
+    public bool Has(string role) => Roles.Contains(role);
+
+    /// <summary>The host other nodes reach this one at.</summary>
+    public string AdvertisedHost => PublicHostname.Length > 0 ? PublicHostname : Hostname;
+
+    public static ClusterSettings From(Config c)
+    {
+        const string k = "alexnet.cluster";
+        var roles = List(c, $"{k}.roles");
+        if (roles.Count == 0) throw new ConfigurationFileException($"{k}.roles is empty: expected some of coordinator, tower, loader");
+        foreach (var r in roles)
+            if (!KnownRoles.Contains(r)) throw new ConfigurationFileException($"{k}.roles contains '{r}': expected coordinator, tower or loader");
+        var devices = List(c, $"{k}.devices");
+        if (roles.Contains(Tower) && devices.Count == 0) throw new ConfigurationFileException($"{k}.devices is empty on a tower node: expected e.g. [cpu] or [cuda:0, cuda:1]");
+        var precision = Get(c, $"{k}.wire-precision", k2 => c.GetString(k2)) switch
+        {
+            "full" => WirePrecision.Full,
+            "fp16" => WirePrecision.Float16,
+            "bf16" => WirePrecision.BFloat16,
+            var other => throw new ConfigurationFileException($"{k}.wire-precision = {other}: expected full, fp16 or bf16"),
+        };
+        int port = Get(c, $"{k}.port", k2 => c.GetInt(k2));
+        if (port is < 0 or > 65535) throw new ConfigurationFileException($"{k}.port = {port}: expected 0..65535");
+        var channel = new DataChannelSettings(
+            Get(c, $"{k}.data-channel.enabled", k2 => c.GetBoolean(k2)), Get(c, $"{k}.data-channel.port", k2 => c.GetInt(k2)),
+            Get(c, $"{k}.data-channel.connect-timeout", k2 => c.GetTimeSpan(k2)), Get(c, $"{k}.data-channel.handshake-timeout", k2 => c.GetTimeSpan(k2)),
+            Get(c, $"{k}.data-channel.maximum-frame-size", k2 => c.GetLong(k2)));
+        var tls = new TlsSettings(Get(c, $"{k}.tls.enabled", k2 => c.GetBoolean(k2)), Get(c, $"{k}.tls.certificate-path", k2 => c.GetString(k2)),
+            Get(c, $"{k}.tls.certificate-password", k2 => c.GetString(k2)), Get(c, $"{k}.tls.suppress-validation", k2 => c.GetBoolean(k2)));
+        if (tls.Enabled && tls.CertificatePath.Length == 0)
+            throw new ConfigurationFileException($"{k}.tls.enabled = on needs {k}.tls.certificate-path (a .pfx file)");
+        return new ClusterSettings(roles, Get(c, $"{k}.hostname", k2 => c.GetString(k2)), Get(c, $"{k}.public-hostname", k2 => c.GetString(k2)), port,
+            List(c, $"{k}.seed-nodes"), devices, precision, Get(c, $"{k}.gather-timeout", k2 => c.GetTimeSpan(k2)), channel,
+            Get(c, $"{k}.loader.read-delay", k2 => c.GetTimeSpan(k2)), tls);
+    }
+
+    private static T Get<T>(Config c, string key, Func<string, T> read)
+    {
+        if (!c.HasPath(key)) throw new ConfigurationFileException($"{key} is missing");
+        try { return read(key); }
+        catch (Exception e) when (e is not ConfigurationFileException)
+        {
+            throw new ConfigurationFileException($"{key} = {c.GetString(key, "?")}: not a valid {typeof(T).Name.ToLowerInvariant()}");
+        }
+    }
+
+    private static IReadOnlyList<string> List(Config c, string key) =>
+        Get(c, key, k => (IReadOnlyList<string>)c.GetStringList(k).Where(s => s.Length > 0).ToList());
+}

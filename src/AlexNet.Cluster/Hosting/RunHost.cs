@@ -1,0 +1,255 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using AlexNet.Actors.Coordination;
+using AlexNet.Actors.Protocol;
+using AlexNet.Actors.Training;
+using AlexNet.Cluster.Protocol;
+using AlexNet.Cluster.Proxies;
+using AlexNet.Cluster.Wire;
+using AlexNet.Model;
+
+namespace AlexNet.Cluster.Hosting;
+
+/// <summary>What the run host needs: the run's configuration and this (coordinator) node's identity.</summary>
+public sealed record RunSetup(
+    AlexNetConfig Model, TrainingSettings Training, string CoordinatorDevice, NodeProfile Profile, ChannelPoint Channel,
+    IActorRef DataChannel, WirePrecision Precision, TimeSpan GatherTimeout);
+
+/// <summary>
+/// The cluster singleton that runs a training run (on the oldest node with the coordinator role).
+/// Enlists every tower and loader node that comes up, refuses those whose configuration differs,
+/// waits until K towers and a loader are there, assigns tower indices in the order nodes offered
+/// them, and starts a <see cref="CoordinatorActor"/> (its child) whose towers and loaders are
+/// proxies. Loaders that join later are announced to the coordinator (<see cref="LoaderJoined"/>),
+/// those whose node leaves withdrawn (<see cref="LoaderLeft"/>); a tower whose node leaves fails
+/// the run with a message naming it. It is also the run's listener: events go to a callback, and
+/// at the end every node is told <see cref="RunEnded"/>. States: Gathering → Running → Ended.
+/// </summary>
+public sealed class RunHost : ReceiveActor, IWithTimers
+{
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly RunSetup _setup;
+    private readonly Action<object> _onEvent;
+    private readonly HashSet<Address> _members = new();
+    private readonly HashSet<string> _offered = new();
+    private readonly List<(TowerSeat Seat, ChannelPoint Node)> _freeTowers = new();
+    private readonly List<(IActorRef Endpoint, ChannelPoint Node)> _freeLoaders = new();
+    private readonly Dictionary<IActorRef, string> _towerProxies = new();
+    private readonly Dictionary<IActorRef, string> _loaderProxies = new();
+    private readonly List<Action> _untilStarted = new();
+    private int _loaderSerial;
+    private IActorRef _coordinator = ActorRefs.Nobody;
+    private int _readyTowers;
+    private bool _started;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private sealed record GatherTimedOut;
+
+    /// <param name="onEvent">Receives every run event (StepCompleted, RunNotice, ... and last TrainingFinished or TrainingFailed).</param>
+    public RunHost(RunSetup setup, Action<object> onEvent)
+    {
+        _setup = setup;
+        _onEvent = onEvent;
+        Become(Gathering);
+    }
+
+    public static Props Props(RunSetup setup, Action<object> onEvent) => Akka.Actor.Props.Create(() => new RunHost(setup, onEvent));
+
+    protected override void PreStart()
+    {
+        Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.UnreachableMember));
+        Timers.StartSingleTimer("gather", new GatherTimedOut(), _setup.GatherTimeout);
+        Notice($"waiting for {_setup.Model.Towers} tower(s) and at least one loader to join");
+    }
+
+    protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+
+    // Whatever throws under the run host is stopped (the coordinator's DeathWatch or ours reports it).
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>
+    {
+        _log.Error(e, "an actor of the run failed");
+        return Directive.Stop;
+    });
+
+    // ---- States ---------------------------------------------------------------------------
+
+    private void Gathering()
+    {
+        Membership();
+        Receive<NodeOffer>(m =>
+        {
+            if (!Accept(m)) return;
+            TryStart();
+        });
+        Receive<GatherTimedOut>(_ => End(new TrainingFailed(
+            $"waited {_setup.GatherTimeout} for {_setup.Model.Towers} tower(s) and a loader; only {_freeTowers.Count} tower(s) and {_freeLoaders.Count} loader(s) joined")));
+    }
+
+    private void Running()
+    {
+        Membership();
+        Receive<NodeOffer>(m =>
+        {
+            if (!Accept(m)) return;
+            foreach (var l in _freeLoaders) AddLoader(l.Endpoint, l.Node);
+            _freeLoaders.Clear();
+        });
+        Receive<RemoteTowerProxy.ReadyRelayed>(_ =>
+        {
+            if (++_readyTowers < _setup.Model.Towers || _started) return;
+            _started = true;
+            foreach (var change in _untilStarted) change();
+            _untilStarted.Clear();
+        });
+        Receive<Terminated>(m => m.ActorRef.Equals(_coordinator), _ => End(new TrainingFailed("the coordinator stopped unexpectedly")));
+        Receive<Terminated>(m => { _towerProxies.Remove(m.ActorRef); _loaderProxies.Remove(m.ActorRef); });
+        Receive<TrainingFinished>(End);
+        Receive<TrainingFailed>(End);
+        ReceiveAny(_onEvent); // progress events from the coordinator
+    }
+
+    private void Ended(RunEnded outcome)
+    {
+        Receive<NodeOffer>(_ => Sender.Tell(outcome));
+        Receive<ClusterEvent.MemberUp>(m => NodeHost(m.Member.Address).Tell(outcome));
+        ReceiveAny(_ => { });
+    }
+
+    // ---- Membership -----------------------------------------------------------------------
+
+    private void Membership()
+    {
+        Receive<ClusterEvent.MemberUp>(m => Joined(m.Member));
+        Receive<ClusterEvent.MemberWeaklyUp>(m => Joined(m.Member));
+        Receive<ClusterEvent.UnreachableMember>(m => Gone(m.Member, "is unreachable"));
+        Receive<ClusterEvent.MemberLeft>(m => Gone(m.Member, "is leaving the cluster"));
+        Receive<ClusterEvent.MemberExited>(m => Gone(m.Member, "left the cluster"));
+        Receive<ClusterEvent.MemberRemoved>(m => { Gone(m.Member, "was removed from the cluster"); _members.Remove(m.Member.Address); });
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
+    }
+
+    private ActorSelection NodeHost(Address address) => Context.ActorSelection(new RootActorPath(address) / "user" / "node");
+
+    private void Joined(Member member)
+    {
+        _members.Add(member.Address);
+        if (member.HasRole(ClusterSettings.Tower) || member.HasRole(ClusterSettings.Loader))
+            NodeHost(member.Address).Tell(new Enlist(Self, _setup.Profile, _setup.Channel));
+    }
+
+    /// <summary>Checks a node's offer; a node whose configuration differs is told why and ignored.</summary>
+    private bool Accept(NodeOffer offer)
+    {
+        if (!_offered.Add(offer.Node)) return false;
+        var refusal = ProfileCheck.Refusal(_setup.Profile, offer.Profile, isLoader: offer.Loaders.Count > 0);
+        if (refusal is not null)
+        {
+            Sender.Tell(new NodeRefused(refusal));
+            Notice($"refused node {offer.Node}: {refusal}", isError: true);
+            return false;
+        }
+        if (!_setup.DataChannel.IsNobody() && offer.Channel.Enabled) _setup.DataChannel.Tell(new AdmitPeer(offer.Channel));
+        foreach (var t in offer.Towers) _freeTowers.Add((t, offer.Channel));
+        foreach (var l in offer.Loaders) _freeLoaders.Add((l, offer.Channel));
+        Notice($"node {offer.Node} [{string.Join(",", offer.Roles)}] joined with {offer.Towers.Count} tower(s) and {offer.Loaders.Count} loader(s)");
+        return true;
+    }
+
+    /// <summary>A node left or became unreachable: withdraw its loaders; its towers fail the run.</summary>
+    private void Gone(Member member, string how)
+    {
+        var node = member.Address.ToString();
+        _offered.Remove(node);
+        _freeTowers.RemoveAll(t => t.Node.Node == node);
+        _freeLoaders.RemoveAll(l => l.Node.Node == node);
+        foreach (var (proxy, _) in _loaderProxies.Where(p => p.Value == node).ToList())
+        {
+            _loaderProxies.Remove(proxy);
+            Announce(() =>
+            {
+                _coordinator.Tell(new LoaderLeft(proxy));
+                proxy.Tell(new RemoteTowerProxy.PeerGone($"loader node {node} {how}"));
+            });
+        }
+        foreach (var (proxy, _) in _towerProxies.Where(p => p.Value == node).ToList())
+        {
+            _towerProxies.Remove(proxy);
+            proxy.Tell(new RemoteTowerProxy.PeerGone($"tower node {node} {how}"));
+        }
+    }
+
+    // ---- Running --------------------------------------------------------------------------
+
+    private void TryStart()
+    {
+        int k = _setup.Model.Towers;
+        if (_freeTowers.Count < k || _freeLoaders.Count == 0) return;
+        Timers.Cancel("gather");
+        var towers = new List<IActorRef>();
+        for (int t = 0; t < k; t++)
+        {
+            var (seat, node) = _freeTowers[t];
+            var proxy = Context.ActorOf(RemoteTowerProxy.Props(t, seat, node, _setup.Channel, _setup.DataChannel, _setup.Precision), $"tower-{t}");
+            Context.Watch(proxy);
+            _towerProxies[proxy] = node.Node;
+            towers.Add(proxy);
+            Notice($"tower {t}: {seat.Device} on {node.Node}");
+        }
+        _freeTowers.RemoveRange(0, k);
+        var loaders = _freeLoaders.Select(l => NewLoaderProxy(l.Endpoint, l.Node)).ToList();
+        _freeLoaders.Clear();
+        _coordinator = Context.ActorOf(CoordinatorActor.Props(_setup.Model, _setup.Training, towers, loaders, Self, _setup.CoordinatorDevice), "coordinator");
+        Context.Watch(_coordinator);
+        Notice($"starting the run with {k} tower(s) and {loaders.Count} loader(s)");
+        Become(Running);
+    }
+
+    private IActorRef NewLoaderProxy(IActorRef endpoint, ChannelPoint node)
+    {
+        var proxy = Context.ActorOf(RemoteLoaderProxy.Props(endpoint, node, _setup.Channel, _setup.DataChannel),
+            $"loader-{_loaderSerial++}");
+        Context.Watch(proxy);
+        _loaderProxies[proxy] = node.Node;
+        return proxy;
+    }
+
+    private void AddLoader(IActorRef endpoint, ChannelPoint node)
+    {
+        var proxy = NewLoaderProxy(endpoint, node);
+        Announce(() => _coordinator.Tell(new LoaderJoined(proxy)));
+    }
+
+    /// <summary>
+    /// Loader changes reach the coordinator only once it runs (every tower has answered its
+    /// initialisation): before that it is still describing the data and initialising the towers.
+    /// </summary>
+    private void Announce(Action change)
+    {
+        if (_started) change();
+        else _untilStarted.Add(change);
+    }
+
+    private void End(object outcome)
+    {
+        Timers.CancelAll();
+        var (ok, summary) = outcome switch
+        {
+            TrainingFinished f => (true, $"finished after {f.Steps} steps"),
+            TrainingFailed f => (false, f.Reason),
+            _ => (false, outcome.ToString() ?? "?"),
+        };
+        var ended = new RunEnded(ok, summary);
+        foreach (var address in _members) NodeHost(address).Tell(ended);
+        _onEvent(outcome);
+        Become(() => Ended(ended));
+    }
+
+    private void Notice(string message, bool isError = false)
+    {
+        if (isError) _log.Error(message); else _log.Info(message);
+        _onEvent(new RunNotice(message, isError));
+    }
+}

@@ -1,0 +1,33 @@
+using Akka.Actor;
+using AlexNet.Cluster.Channel;
+
+namespace AlexNet.Cluster.Protocol;
+
+// Messages of a node's DataChannelActor (all local: never serialized).
+
+/// <summary>
+/// Node host, run host, proxy or endpoint → data channel: the cluster introduced this peer (over
+/// Akka.Remote); accept its connections. Peers leave the directory when they leave the cluster.
+/// </summary>
+public sealed record AdmitPeer(ChannelPoint Peer);
+
+/// <summary>
+/// Proxy or endpoint → data channel: a link to this peer, please (one TCP connection per pair of
+/// nodes, shared). Reply: <see cref="LinkReady"/>; later <see cref="LinkLost"/> if the link fails.
+/// </summary>
+public sealed record OpenLink(ChannelPoint Peer);
+
+/// <summary>Data channel → asker: the link to use (a thread-safe queue onto the connection).</summary>
+public sealed record LinkReady(PeerLink Link);
+
+/// <summary>Data channel → every user of a link: it failed; what was queued on it is lost.</summary>
+public sealed record LinkLost(string Peer, string Reason);
+
+/// <summary>A link's writer → data channel: the connection failed.</summary>
+internal sealed record LinkFailed(PeerLink Link, string Reason);
+
+/// <summary>Proxy or endpoint → data channel: deliver frames addressed to <paramref name="Id"/> to this actor.</summary>
+public sealed record RegisterEndpoint(string Id, IActorRef Actor);
+
+/// <summary>Proxy or endpoint → data channel: stop delivering to <paramref name="Id"/>.</summary>
+public sealed record UnregisterEndpoint(string Id);

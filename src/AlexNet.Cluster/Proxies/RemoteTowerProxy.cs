@@ -1,0 +1,135 @@
+using Akka.Actor;
+using Akka.Event;
+using AlexNet.Actors.Protocol;
+using AlexNet.Cluster.Channel;
+using AlexNet.Cluster.Protocol;
+using AlexNet.Cluster.Wire;
+
+namespace AlexNet.Cluster.Proxies;
+
+/// <summary>
+/// Stands in, on the coordinator's node, for a tower actor on another node: the coordinator talks
+/// to it exactly as to a local tower. Requests are turned into their wire form (tensors copied to
+/// bytes and freed) and sent to the tower's <see cref="TowerEndpoint"/>; replies are turned back
+/// into tensors, which belong to the coordinator. States: Attaching → Linking (data channel) →
+/// Relaying. When the tower's node goes away (DeathWatch, a lost data channel, or the run host's
+/// <see cref="PeerGone"/>) it reports <see cref="TowerFailed"/> to the coordinator and stops.
+/// </summary>
+public sealed class RemoteTowerProxy : ReceiveActor, IWithUnboundedStash
+{
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly int _index;
+    private readonly TowerSeat _seat;
+    private readonly ChannelPoint _towerNode;
+    private readonly ChannelPoint _selfNode;
+    private readonly IActorRef _dataChannel;
+    private readonly WirePrecision _precision;
+    private IActorRef _replyTo = ActorRefs.Nobody;
+    private WireRoute? _route;
+
+    public IStash Stash { get; set; } = null!;
+
+    /// <summary>Run host → proxy: the node behind this proxy left or became unreachable.</summary>
+    public sealed record PeerGone(string Reason);
+
+    /// <summary>Proxy → its parent (the run host): the tower's first <see cref="TowerReady"/> went to the coordinator.</summary>
+    public sealed record ReadyRelayed(int Index);
+
+    public RemoteTowerProxy(int index, TowerSeat seat, ChannelPoint towerNode, ChannelPoint selfNode, IActorRef dataChannel, WirePrecision precision)
+    {
+        (_index, _seat, _towerNode, _selfNode, _dataChannel, _precision) = (index, seat, towerNode, selfNode, dataChannel, precision);
+        Become(Attaching);
+    }
+
+    public static Props Props(int index, TowerSeat seat, ChannelPoint towerNode, ChannelPoint selfNode, IActorRef dataChannel, WirePrecision precision) =>
+        Akka.Actor.Props.Create(() => new RemoteTowerProxy(index, seat, towerNode, selfNode, dataChannel, precision))
+            .WithDispatcher("akka.actor.wire-dispatcher");
+
+    protected override void PreStart()
+    {
+        Context.Watch(_seat.Endpoint);
+        if (!_dataChannel.IsNobody()) _dataChannel.Tell(new RegisterEndpoint(EndpointRegistry.IdOf(Self), Self));
+        _seat.Endpoint.Tell(new Attach(Self, _selfNode));
+    }
+
+    private void Attaching()
+    {
+        Receive<Attached>(m =>
+        {
+            _log.Info("tower {0} is {1} on {2}", _index, m.Description, _towerNode.Node);
+            if (_selfNode.Enabled && _towerNode.Enabled && _towerNode.Node != _selfNode.Node && !_dataChannel.IsNobody())
+            {
+                _dataChannel.Tell(new OpenLink(_towerNode));
+                Become(Linking);
+                return;
+            }
+            Relay(new WireRoute(_seat.Endpoint, null));
+        });
+        Gone();
+        ReceiveAny(Hold);
+    }
+
+    private void Linking()
+    {
+        Receive<LinkReady>(m => Relay(new WireRoute(_seat.Endpoint, m.Link)));
+        Gone();
+        ReceiveAny(Hold);
+    }
+
+    /// <summary>A request that arrived before the route exists waits in the stash.</summary>
+    private void Hold(object _)
+    {
+        if (!Sender.IsNobody()) _replyTo = Sender;
+        Stash.Stash();
+    }
+
+    private void Relay(WireRoute route)
+    {
+        _route = route;
+        Become(Relaying);
+        Stash.UnstashAll();
+    }
+
+    private void Relaying()
+    {
+        bool readyRelayed = false;
+        Receive<object>(m => m is InitializeTower or BeginStep or ForwardSegment or BackwardSegment or ApplyUpdate or SaveShard
+            or GetTowerWeights or SetTowerWeights, m =>
+        {
+            _replyTo = Sender;
+            if (!_route!.Send(TowerWire.ToWire(m, _precision), Self))
+                Lost($"the data channel to {_towerNode.Node} is closed");
+        });
+        Receive<object>(m => m is TowerReady or WireSegmentOutput or WireInputGradient or BackwardDone or UpdateApplied or ShardSaved
+            or ShardSaveFailed or WireTowerWeights or TowerFailed, m =>
+        {
+            _replyTo.Tell(TowerWire.FromWire(m), Self);
+            if (m is TowerReady && !readyRelayed)
+            {
+                readyRelayed = true;
+                Context.Parent.Tell(new ReadyRelayed(_index));
+            }
+        });
+        Gone();
+    }
+
+    private void Gone()
+    {
+        Receive<Terminated>(m => m.ActorRef.Equals(_seat.Endpoint), _ => Lost($"tower node {_towerNode.Node} is gone (its tower actor stopped or the node is unreachable)"));
+        Receive<LinkLost>(m => Lost($"the data channel to {m.Peer} failed: {m.Reason}"));
+        Receive<PeerGone>(m => Lost(m.Reason));
+    }
+
+    private void Lost(string reason)
+    {
+        _log.Error("tower {0}: {1}", _index, reason);
+        if (!_replyTo.IsNobody()) _replyTo.Tell(new TowerFailed(_index, -1, reason), Self);
+        Context.Stop(Self);
+    }
+
+    protected override void PostStop()
+    {
+        if (!_dataChannel.IsNobody()) _dataChannel.Tell(new UnregisterEndpoint(EndpointRegistry.IdOf(Self)));
+        foreach (var held in Stash.ClearStash()) TowerWire.DisposeTensors(held.Message);
+    }
+}

@@ -1,0 +1,32 @@
+using Akka.Actor;
+using AlexNet.Actors.Protocol;
+using AlexNet.Cluster.Channel;
+using AlexNet.Cluster.Protocol;
+
+namespace AlexNet.Cluster.Proxies;
+
+/// <summary>
+/// How a proxy reaches its endpoint, or an endpoint its proxy: messages that carry tensors or
+/// images go on the data channel when both nodes have one; everything else through Akka.Remote.
+/// Mixing the two routes is safe because every tensor message of the tower and loader protocols
+/// is a request or a reply with nothing else of that pair in flight: what follows it on the other
+/// route is only ever sent after its answer arrived.
+/// </summary>
+public sealed class WireRoute(IActorRef remote, PeerLink? link)
+{
+    private readonly string _target = EndpointRegistry.IdOf(remote);
+
+    public IActorRef Remote => remote;
+    public bool UsesDataChannel => link is not null;
+
+    /// <summary>False when the data channel link has ended (its owner is told separately by <see cref="LinkLost"/>).</summary>
+    public bool Send(object message, IActorRef self)
+    {
+        if (link is not null && IsBulk(message)) return link.Send(_target, message);
+        remote.Tell(message, self);
+        return true;
+    }
+
+    public static bool IsBulk(object message) => message is WireInitializeTower or BeginStep or WireForwardSegment or WireSegmentOutput
+        or WireBackwardSegment or WireInputGradient or WireTowerWeights or WireSetTowerWeights or BatchReady or DataDescription;
+}
