@@ -9,6 +9,7 @@ ICommand[] commands =
     new InfoCommand(),
     new DevicesCommand(),
     new TrainCommand(),
+    new NodeCommand(),
     new BenchCommand(),
     new PrepareCommand(),
     new ImportCommand(),

@@ -36,13 +36,20 @@ public static class TrainFlags
           --checkpoint-every N  also checkpoint every N steps  --resume on|off  (on)
         """;
 
-    public static RunConfiguration Read(CliArgs args)
+    public static RunConfiguration Read(CliArgs args) => RunConfiguration.From(Load(args));
+
+    /// <summary>
+    /// The layered configuration: these flags over <paramref name="below"/> (e.g. environment
+    /// variables, lower than flags) over --config over the quickstart preset (synthetic data only)
+    /// over hocon/alexnet.conf.
+    /// </summary>
+    public static Akka.Configuration.Config Load(CliArgs args, IReadOnlyDictionary<string, string>? below = null)
     {
-        var overrides = new Dictionary<string, string>();
+        var overrides = new Dictionary<string, string>(below ?? new Dictionary<string, string>());
         foreach (var (flag, key) in Map)
             if (args.String(flag) is { } v) overrides[key] = HoconFiles.Value(v);
         var plain = HoconFiles.Load(args.String("config"), overrides);
         string? preset = plain.GetString("alexnet.data.source") is "auto" or "synthetic" ? "quickstart" : null;
-        return RunConfiguration.From(preset is null ? plain : HoconFiles.Load(args.String("config"), overrides, preset));
+        return preset is null ? plain : HoconFiles.Load(args.String("config"), overrides, preset);
     }
 }

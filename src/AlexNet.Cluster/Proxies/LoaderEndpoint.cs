@@ -42,6 +42,7 @@ public sealed class LoaderEndpoint : ReceiveActor, IWithUnboundedStash
     private void Detached()
     {
         Receive<Attach>(OnAttach);
+        Receive<LinkLost>(_ => { }); // the link of a coordinator already gone
         ReceiveAny(m => _log.Warning("loader endpoint {0}: {1} while no coordinator is attached; ignored", Self.Path.Name, m.GetType().Name));
     }
 

@@ -54,6 +54,7 @@ public sealed class TowerEndpoint : ReceiveActor, IWithUnboundedStash
     private void Detached()
     {
         Receive<Attach>(OnAttach);
+        Receive<LinkLost>(_ => { }); // the link of a coordinator already gone
         ReceiveAny(m => _log.Warning("tower endpoint {0}: {1} while no coordinator is attached; ignored", Self.Path.Name, m.GetType().Name));
     }
 

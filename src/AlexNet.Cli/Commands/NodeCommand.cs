@@ -1,0 +1,70 @@
+using AlexNet.Actors.Hosting;
+using AlexNet.Cluster.Hosting;
+
+namespace AlexNet.Cli.Commands;
+
+/// <summary>
+/// `alexnet node`: one member of a training cluster (coordinator, tower and/or loader roles). The
+/// coordinator's node prints the run's progress; every node exits when the run ends (0 finished,
+/// 1 failed, 2 refused or bad usage).
+/// </summary>
+public sealed class NodeCommand : ICommand
+{
+    /// <summary>Cluster flags → alexnet.cluster keys (list values are comma-separated).</summary>
+    public static readonly (string Flag, string Key, bool IsList)[] Map =
+    {
+        ("roles", "alexnet.cluster.roles", true), ("devices", "alexnet.cluster.devices", true),
+        ("seed-nodes", "alexnet.cluster.seed-nodes", true), ("hostname", "alexnet.cluster.hostname", false),
+        ("public-hostname", "alexnet.cluster.public-hostname", false), ("port", "alexnet.cluster.port", false),
+        ("data-port", "alexnet.cluster.data-channel.port", false), ("data-channel", "alexnet.cluster.data-channel.enabled", false),
+        ("wire-precision", "alexnet.cluster.wire-precision", false), ("gather-timeout", "alexnet.cluster.gather-timeout", false),
+        ("loader-read-delay", "alexnet.cluster.loader.read-delay", false), ("tls", "alexnet.cluster.tls.enabled", false),
+    };
+
+    public string Name => "node";
+    public string Summary => "run one member of a training cluster (roles coordinator, tower, loader)";
+    public string Usage => """
+        usage: alexnet node [--roles R,...] [--devices D,...] [--seed-nodes A,...] [--hostname H] [--port P] [options]
+          --roles R,...          coordinator, tower, loader (default: all three)       env ALEXNET_ROLES
+          --devices D,...        one tower per device: cpu, cuda, cuda:N (default cpu)   env ALEXNET_DEVICES
+          --seed-nodes A,...     akka.tcp://alexnet@HOST:PORT of nodes to join (none: start a cluster)  env ALEXNET_SEED_NODES
+          --hostname H           address to bind (127.0.0.1)                              env ALEXNET_HOSTNAME
+          --public-hostname H    address peers use to reach this node (default: hostname) env ALEXNET_PUBLIC_HOSTNAME
+          --port P               Akka.Remote port (4053; 0 = any)                         env ALEXNET_PORT
+          --data-port P          data-channel port (0 = any)                              env ALEXNET_DATA_PORT
+          --data-channel on|off  tensor bytes on our own TCP channel (on) or through Akka.Remote
+          --wire-precision full|fp16|bf16   activations and gradients between processes (full)
+          --gather-timeout T     how long the coordinator waits for towers and a loader (10m)
+          --loader-read-delay T  extra time per image read, emulating slow storage (0ms)
+          --tls on|off           TLS for Akka.Remote (certificate: ALEXNET_TLS_CERTIFICATE, ALEXNET_TLS_PASSWORD)
+          --report FILE          coordinator: write the run's report (steps, times, bytes moved) as JSON
+        and the training options of `alexnet train` (the coordinator's decide the run; every node's
+        model options must match the coordinator's, or the node is refused):
+        """ + TrainFlags.Help;
+
+    public int Run(CliArgs args)
+    {
+        var below = ClusterConfig.FromEnvironment(Environment.GetEnvironmentVariable);
+        foreach (var (flag, key, isList) in Map)
+            if (args.String(flag) is { } v) below[key] = isList ? ClusterConfig.ListValue(v) : HoconFiles.Value(v);
+        string? report = args.String("report");
+        var config = TrainFlags.Load(args, below).WithFallback(ClusterConfig.Defaults);
+        args.RejectUnknown(Name);
+        if (args.Positional.Count > 0) throw new UsageException($"unexpected argument '{args.Positional[0]}'");
+        var run = RunConfiguration.From(config);
+        var cluster = ClusterSettings.From(config);
+        var recorder = new RunRecorder();
+        Console.WriteLine($"node: roles {string.Join(",", cluster.Roles)} at {cluster.AdvertisedHost}:{cluster.Port}" +
+                          (cluster.Has(ClusterSettings.Tower) ? $", towers on {string.Join(",", cluster.Devices)}" : "") +
+                          (cluster.SeedNodes.Count > 0 ? $", joining {string.Join(",", cluster.SeedNodes)}" : ", first seed") +
+                          (cluster.Has(ClusterSettings.Coordinator) ? $"; model {run.Model}, batch {run.Training.BatchSize}, seed {run.Training.Seed}" : ""));
+        var outcome = ClusterNode.RunAsync(new NodeOptions(config, cluster, run, () => DataSources.Resolve(run.Data, Console.Out), e =>
+        {
+            recorder.Record(e);
+            TrainingConsole.Print(e);
+        })).GetAwaiter().GetResult();
+        if (report is not null && cluster.Has(ClusterSettings.Coordinator)) recorder.Report().Write(report);
+        (outcome.ExitCode == 0 ? Console.Out : Console.Error).WriteLine($"alexnet node: {outcome.Message}");
+        return outcome.ExitCode;
+    }
+}

@@ -1,0 +1,112 @@
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using AlexNet.Cluster.Channel;
+using AlexNet.Cluster.Protocol;
+using AlexNet.Cluster.Wire;
+using Xunit;
+
+namespace AlexNet.Cluster.Tests;
+
+/// <summary>The data channel on real loopback sockets: frames arrive intact, and only admitted peers get in.</summary>
+public sealed class DataChannelTests : TestKit, IDisposable
+{
+    private readonly PeerDirectory _peers = new();
+    private readonly EndpointRegistry _endpoints = new();
+    private readonly List<string> _log = new();
+    private readonly ChannelListener _listener;
+    private readonly ChannelPoint _server;
+    private readonly ChannelPoint _client = new("akka.tcp://alexnet@127.0.0.1:5001", "127.0.0.1", 1, PeerDirectory.NewToken());
+
+    public DataChannelTests()
+    {
+        _listener = new ChannelListener("127.0.0.1", 0, _peers, _endpoints, MessageCodec.Default, (ExtendedActorSystem)Sys,
+            1 << 26, TimeSpan.FromSeconds(5), line => { lock (_log) _log.Add(line); });
+        _listener.Start();
+        _server = new ChannelPoint("akka.tcp://alexnet@127.0.0.1:5000", "127.0.0.1", _listener.Port, PeerDirectory.NewToken());
+    }
+
+    void IDisposable.Dispose()
+    {
+        _listener.Dispose();
+        Shutdown();
+    }
+
+    private (PeerLink Link, TaskCompletionSource<string> Failure) Connect(ChannelPoint as_)
+    {
+        var failure = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        return (new PeerLink(as_, _server, MessageCodec.Default, TimeSpan.FromSeconds(10), (_, reason) => failure.TrySetResult(reason)), failure);
+    }
+
+    [Fact]
+    public void An_admitted_peer_s_frames_reach_the_addressed_endpoint_intact_and_in_order()
+    {
+        _peers.Admit(_client);
+        var probe = CreateTestProbe();
+        _endpoints.Register("/user/tower-0", probe.Ref);
+        var (link, failure) = Connect(_client);
+        using (link)
+        {
+            var big = Samples.Blob(512, 1024); // 2 MB
+            var sent = new object[] { new WireForwardSegment(1, AlexNet.Model.Segment.Trunk, big), new AlexNet.Actors.Protocol.BeginStep(2, Samples.Batch(), true),
+                new WireBackwardSegment(3, AlexNet.Model.Segment.Fc8, Samples.Blob()) };
+            foreach (var m in sent) Assert.True(link.Send("/user/tower-0", m));
+            foreach (var m in sent)
+            {
+                var got = probe.ExpectMsg<object>(TimeSpan.FromSeconds(20));
+                Assert.Equal(MessageCodec.Default.Encode(m), MessageCodec.Default.Encode(got));
+            }
+            Assert.False(failure.Task.IsCompleted, failure.Task.IsCompleted ? failure.Task.Result : "");
+        }
+    }
+
+    [Fact]
+    public void A_peer_the_cluster_did_not_introduce_is_refused()
+    {
+        var (link, failure) = Connect(_client); // never admitted
+        using (link)
+        {
+            Assert.True(failure.Task.Wait(TimeSpan.FromSeconds(20)), "the link should have failed");
+            Assert.Contains("refused", failure.Task.Result);
+        }
+        lock (_log) Assert.Contains(_log, l => l.Contains("not a peer this cluster introduced"));
+    }
+
+    [Fact]
+    public void A_known_node_name_with_the_wrong_token_is_refused()
+    {
+        _peers.Admit(_client);
+        var impostor = _client with { Token = PeerDirectory.NewToken() };
+        var (link, failure) = Connect(impostor);
+        using (link)
+        {
+            Assert.True(failure.Task.Wait(TimeSpan.FromSeconds(20)), "the link should have failed");
+            Assert.Contains("refused", failure.Task.Result);
+        }
+    }
+
+    [Fact]
+    public void A_frame_of_an_unknown_kind_closes_the_connection()
+    {
+        _peers.Admit(_client);
+        var probe = CreateTestProbe();
+        _endpoints.Register("/user/x", probe.Ref);
+        using var client = new TcpClient("127.0.0.1", _listener.Port);
+        var stream = client.GetStream();
+        stream.Write(FrameFormat.Hello(_client.Node, _client.Token));
+        Assert.Equal(FrameFormat.Admitted, stream.ReadByte());
+        using var payload = new MemoryStream();
+        var w = new WireWriter(payload);
+        w.String("/user/x");
+        w.String("System.Object, System.Private.CoreLib");
+        w.Long(42);
+        var header = new byte[FrameFormat.HeaderBytes];
+        FrameFormat.WriteHeader(header, payload.Length);
+        stream.Write(header);
+        stream.Write(payload.ToArray());
+        stream.ReadTimeout = 20_000;
+        Assert.Equal(0, stream.Read(new byte[1])); // closed by the server
+        probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+        lock (_log) Assert.Contains(_log, l => l.Contains("unknown message kind"));
+    }
+}

@@ -1,0 +1,73 @@
+using Akka.Actor;
+using AlexNet.Actors.Protocol;
+using AlexNet.Cluster.Protocol;
+using AlexNet.Cluster.Wire;
+using AlexNet.Data;
+using AlexNet.Model;
+using static TorchSharp.torch;
+
+namespace AlexNet.Cluster.Tests;
+
+/// <summary>One message of every kind that crosses processes, with non-trivial field values.</summary>
+internal static class Samples
+{
+    public static TensorBlob Blob(long rows = 3, long cols = 5)
+    {
+        using var t = randn(rows, cols, generator: manual_seed(7));
+        return TensorBlob.From(t);
+    }
+
+    public static ImageBatch Batch()
+    {
+        var rng = new Random(3);
+        int n = 2, side = 4;
+        var pixels = new byte[n * 3 * side * side];
+        rng.NextBytes(pixels);
+        return new ImageBatch(2, 7, side, pixels, new float[] { 0.5f, -1, 2, 3, 4, 5 }, new[] { 1, 9 },
+            new[] { new CropBox(1, 2, true), new CropBox(0, 3, false) }, new[] { 11, 42 });
+    }
+
+    public static DatasetStatistics Statistics() =>
+        new(2, Enumerable.Range(0, 12).Select(i => i * 0.5f).ToArray(), new[] { 0.2, 0.02, 0.004 }, new double[] { 1, 0, 0, 0, 0.6, 0.8, 0, -0.8, 0.6 });
+
+    public static readonly AlexNetConfig Config = new() { Towers = 2, Classes = 10, Width = 0.25, Crop = 64, Dropout = 0.4 };
+
+    public static ChannelPoint Channel => new("akka.tcp://alexnet@127.0.0.1:4053", "127.0.0.1", 40123, Enumerable.Range(0, 32).Select(i => (byte)i).ToArray());
+
+    public static NodeProfile Profile => new(Config, 5, new AugmentationSettings(64, true, 0.1), "synthetic");
+
+    public static IEnumerable<object> All(IActorRef actor) => new object[]
+    {
+        new WireInitializeTower(1, Config, new Dictionary<string, TensorBlob> { ["conv1.weight"] = Blob(), ["conv1.bias"] = Blob(1, 3) },
+            0.9, 5e-4, MomentumForm.PyTorch, 42, Statistics(), new ShardRef("/ck/tower-1.safetensors", "abc123")),
+        new WireInitializeTower(0, Config, new Dictionary<string, TensorBlob>(), 0.9, 5e-4, MomentumForm.Paper, 1, Statistics(), null),
+        new TowerReady(1, 123456, "cpu"),
+        new BeginStep(17, Batch(), true),
+        new WireForwardSegment(17, Segment.Fc6, Blob()),
+        new WireSegmentOutput(17, 1, Segment.Trunk, Blob()),
+        new WireBackwardSegment(17, Segment.Fc8, Blob()),
+        new WireInputGradient(17, 0, Segment.Fc7, Blob()),
+        new BackwardDone(17, 1),
+        new ApplyUpdate(17, 0.001),
+        new UpdateApplied(17, 0),
+        new SaveShard(20, "/ck/.staging/tower-0.safetensors"),
+        new ShardSaved(20, 0, "/ck/tower-0.safetensors", "deadbeef", 4096),
+        new ShardSaveFailed(20, 1, "disk full"),
+        new GetTowerWeights(),
+        new WireTowerWeights(1, new Dictionary<string, TensorBlob> { ["fc8.weight"] = Blob() }, new Dictionary<string, TensorBlob> { ["fc8.weight"] = Blob() }),
+        new WireSetTowerWeights(new Dictionary<string, TensorBlob> { ["fc8.weight"] = Blob() }, null),
+        new TowerFailed(1, 17, "InvalidOperationException: boom"),
+        new DescribeData(),
+        new DataDescription("synthetic", 256, 32, new[] { "a", "b" }, 72, Statistics()),
+        new LoadBatch(DataSplit.Validation, 3, 4, 16, BatchView.Centre),
+        new BatchReady(DataSplit.Train, Batch(), TimeSpan.FromMilliseconds(12.5)),
+        new BatchFailed(DataSplit.Train, 1, 2, "IOException: gone"),
+        new Enlist(actor, Profile, Channel),
+        new NodeOffer("akka.tcp://alexnet@127.0.0.1:4054", new[] { "tower", "loader" }, Profile, Channel,
+            new[] { new TowerSeat(actor, "cuda:1") }, new[] { actor }),
+        new NodeRefused("model configuration differs"),
+        new RunEnded(true, "finished after 6 steps"),
+        new Attach(actor, Channel),
+        new Attached("cpu tower"),
+    };
+}
