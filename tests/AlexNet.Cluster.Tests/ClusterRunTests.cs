@@ -1,0 +1,135 @@
+using AlexNet.Actors.Checkpoints;
+using AlexNet.Cluster.Hosting;
+using AlexNet.Model;
+using Xunit;
+using Xunit.Abstractions;
+
+// Cluster tests start several real processes on 2 cores: one test at a time.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace AlexNet.Cluster.Tests;
+
+/// <summary>Real clusters: separate `alexnet node` processes talking over loopback TCP.</summary>
+public sealed class ClusterRunTests(ITestOutputHelper output) : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
+    private readonly string _dir = Directory.CreateTempSubdirectory("alexnet-cluster-").FullName;
+    private readonly List<NodeProcess> _nodes = new();
+
+    public void Dispose()
+    {
+        foreach (var n in _nodes)
+        {
+            output.WriteLine($"---- {n.Name}\n{n.Output}");
+            n.Dispose();
+        }
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    private string Config(int trainImages, int validationImages)
+    {
+        var path = Path.Combine(_dir, "tiny.conf");
+        File.WriteAllText(path, $"alexnet.data.synthetic {{ train-images = {trainImages}, val-images = {validationImages} }}\n");
+        return path;
+    }
+
+    private NodeProcess Start(string name, params string[] args)
+    {
+        var node = new NodeProcess(name, args, _dir);
+        _nodes.Add(node);
+        return node;
+    }
+
+    private static string[] Node(string roles, int port, string? seed, IEnumerable<string> common, params string[] more) =>
+        new[] { "node", "--roles", roles, "--port", port.ToString() }
+            .Concat(seed is null ? Array.Empty<string>() : new[] { "--seed-nodes", seed }).Concat(common).Concat(more).ToArray();
+
+    [Fact]
+    public void Four_processes_train_to_the_in_process_weights_and_a_misconfigured_node_is_refused()
+    {
+        var common = new[] { "--config", Config(256, 32), "--data", "synthetic", "--width", "0.25", "--crop", "64", "--batch", "16",
+            "--steps", "6", "--seed", "3", "--loaders", "1", "--threads", "1", "--log-every", "1" };
+        int port = NodeProcess.FreePort();
+        var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
+        var clusterDir = Path.Combine(_dir, "cluster");
+        var coordinator = Start("coordinator", Node("coordinator", port, null, common, "--checkpoint-dir", clusterDir, "--report", "report.json"));
+        Start("tower-a", Node("tower", 0, seed, common));
+        Start("tower-b", Node("tower", 0, seed, common));
+        Start("loader", Node("loader", 0, seed, common));
+        var misfit = Start("misfit", Node("tower", 0, seed, common.Select(a => a == "0.25" ? "0.5" : a)));
+
+        // The one-process run of the same configuration, meanwhile.
+        var localDir = Path.Combine(_dir, "local");
+        var local = Start("in-process", new[] { "train" }.Concat(common).Concat(new[] { "--checkpoint-dir", localDir }).ToArray());
+        Assert.Equal(0, local.WaitForExit(Patience));
+
+        Assert.Equal(2, misfit.WaitForExit(Patience));
+        Assert.Contains("refused by the coordinator", misfit.Output);
+        Assert.Contains("alexnet.model.width: this node has 0.5, the coordinator 0.25", misfit.Output);
+
+        Assert.Equal(0, coordinator.WaitForExit(Patience));
+        var report = RunReport.Read(Path.Combine(_dir, "report.json"));
+        Assert.True(report.Succeeded, report.Summary);
+        Assert.Equal(6, report.Steps);
+        Assert.True(report.ChannelBytesIn > 0 && report.ChannelBytesOut > 0, "tensors should travel on the data channel");
+        Assert.Contains(report.Notices, n => n.IsError && n.Message.Contains("refused node"));
+
+        var clusterShards = Directory.GetDirectories(clusterDir, "step-*").Single();
+        var localShards = Directory.GetDirectories(localDir, "step-*").Single();
+        Assert.Equal(Path.GetFileName(localShards), Path.GetFileName(clusterShards));
+        for (int t = 0; t < 2; t++)
+        {
+            var expected = SafeTensors.Read(Path.Combine(localShards, CheckpointManifest.TowerFile(t)), out _);
+            var actual = SafeTensors.Read(Path.Combine(clusterShards, CheckpointManifest.TowerFile(t)), out _);
+            Assert.Equal(expected.Keys.OrderBy(k => k), actual.Keys.OrderBy(k => k));
+            foreach (var (name, e) in expected)
+            {
+                double scale = e.abs().max().item<float>();
+                double err = (actual[name] - e).abs().max().item<float>();
+                Assert.True(err <= 1e-4 * Math.Max(scale, 1e-12), $"tower {t} {name}: max difference {err} (scale {scale})");
+            }
+        }
+    }
+
+    [Fact]
+    public void A_loader_node_joining_raises_images_per_second_and_one_leaving_does_not_stop_the_run()
+    {
+        const int steps = 45;
+        var common = new[] { "--config", Config(512, 16), "--data", "synthetic", "--width", "0.25", "--crop", "64", "--batch", "8",
+            "--steps", steps.ToString(), "--seed", "5", "--loaders", "1", "--threads", "1", "--log-every", "1" };
+        var slow = new[] { "--loader-read-delay", "100ms" }; // 0.8 s per batch of 8: the loaders are the bottleneck
+        int port = NodeProcess.FreePort();
+        var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
+        var coordinator = Start("coordinator", Node("coordinator", port, null, common, "--report", "report.json"));
+        Start("towers", Node("tower", 0, seed, common, "--devices", "cpu,cpu"));
+        var first = Start("loader-a", Node("loader", 0, seed, common, slow));
+
+        Assert.True(coordinator.WaitFor(l => l.StartsWith("step       6 "), Patience), "the run did not reach step 6");
+        Start("loader-b", Node("loader", 0, seed, common, slow));
+        Assert.True(coordinator.WaitFor(l => l.Contains("joined (2 now)"), Patience), "the second loader was not announced");
+        int joinedAt = StepsSoFar(coordinator);
+        Assert.True(coordinator.WaitFor(l => l.StartsWith($"step {joinedAt + 14,7} "), Patience), "the run stalled after the join");
+        first.Terminate();
+        Assert.Equal(0, first.WaitForExit(Patience));
+
+        Assert.Equal(0, coordinator.WaitForExit(Patience));
+        var report = RunReport.Read(Path.Combine(_dir, "report.json"));
+        Assert.True(report.Succeeded, report.Summary);
+        Assert.Equal(steps, report.Steps);
+        var joined = report.Notices.First(n => n.Message.Contains("joined (2 now)")).Seconds;
+        var left = report.Notices.First(n => n.Message.Contains("data loader") && n.Message.Contains("left")).Seconds;
+        double Rate(double from, double to, int skip)
+        {
+            var window = report.StepTimes.Where(s => s.Seconds > from && s.Seconds <= to).Skip(skip).ToList();
+            Assert.True(window.Count >= 4, $"only {window.Count} steps between {from:F1}s and {to:F1}s");
+            return (window.Count - 1) * 8 / (window[^1].Seconds - window[0].Seconds);
+        }
+        double before = Rate(report.StepTimes[1].Seconds, joined, 0);
+        double after = Rate(joined, left, 3); // the prefetch window refills from both loaders first
+        output.WriteLine($"images/s with one loader: {before:F1}; with two: {after:F1}");
+        Assert.True(after >= 1.3 * before, $"images/s went from {before:F1} to {after:F1} when a second loader joined");
+    }
+
+    private static int StepsSoFar(NodeProcess coordinator) =>
+        coordinator.Output.Split('\n').Where(l => l.StartsWith("step ")).Select(l => int.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1])).DefaultIfEmpty(0).Max();
+}
