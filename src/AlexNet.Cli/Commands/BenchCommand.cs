@@ -18,7 +18,9 @@ public sealed class BenchCommand : ICommand
 {
     public string Name => "bench";
     public string Summary => "images/s of the one-process reference vs the actor pipeline, same configuration, same run";
-    public string Usage => """
+    public IReadOnlyCollection<string> Flags => new[] { "cluster" };
+    public string Usage => ClusterBenchCommand.Usage + """
+
         usage: alexnet bench [--towers K] [--batch B] [--width W] [--crop S] [--classes N] [--device D]
                              [--steps N] [--warmup N] [--loaders L]
           defaults: the paper's network (K=2, width 1, crop 224, 1000 classes), batch 128, cpu,
@@ -29,6 +31,7 @@ public sealed class BenchCommand : ICommand
 
     public int Run(CliArgs args)
     {
+        if (args.Flag("cluster")) return ClusterBenchCommand.Run(args);
         var config = new AlexNetConfig
         {
             Towers = args.Int("towers") ?? 2, Width = args.Double("width") ?? 1.0, Crop = args.Int("crop") ?? 224,

@@ -5,8 +5,8 @@ using AlexNet.Cluster.Wire;
 
 namespace AlexNet.Cluster.Hosting;
 
-/// <summary>One step's completion as the coordinator's node saw it.</summary>
-public sealed record StepPoint(long Step, double Seconds, float Loss, double ImagesPerSecond);
+/// <summary>One step's completion as the coordinator's node saw it, with the bytes this process had moved by then.</summary>
+public sealed record StepPoint(long Step, double Seconds, float Loss, double ImagesPerSecond, long WireBytes);
 
 /// <summary>A notice with the time it arrived.</summary>
 public sealed record NoticePoint(double Seconds, string Message, bool IsError);
@@ -20,7 +20,11 @@ public sealed record RunReport(bool Succeeded, string Summary, long Steps, IRead
     IReadOnlyList<NoticePoint> Notices, double Seconds, long AkkaBytesOut, long AkkaBytesIn, long ChannelBytesOut, long ChannelBytesIn)
 {
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-    public void Write(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+    public void Write(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, JsonSerializer.Serialize(this, Json));
+    }
     public static RunReport Read(string path) => JsonSerializer.Deserialize<RunReport>(File.ReadAllText(path), Json)!;
 }
 
@@ -40,7 +44,9 @@ public sealed class RunRecorder
         {
             switch (e)
             {
-                case StepCompleted s: _steps.Add(new StepPoint(s.Step, _clock.Elapsed.TotalSeconds, s.Loss, s.ImagesPerSecond)); break;
+                case StepCompleted s:
+                    _steps.Add(new StepPoint(s.Step, _clock.Elapsed.TotalSeconds, s.Loss, s.ImagesPerSecond, (WireMeter.Read() - _start).Total));
+                    break;
                 case RunNotice n: _notices.Add(new NoticePoint(_clock.Elapsed.TotalSeconds, n.Message, n.IsError)); break;
                 case TrainingFinished or TrainingFailed: _outcome = e; break;
             }

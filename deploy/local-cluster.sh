@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Starts a whole AlexNet.Actors cluster as separate processes on this machine (loopback only) and
+# stops it cleanly.
+#
+#   deploy/local-cluster.sh start [--towers K] [--loaders L] [--port P] [--dir DIR] [-- NODE OPTIONS...]
+#       a coordinator node (the seed, on 127.0.0.1:P), K tower nodes (one tower each; the model gets
+#       K towers) and L loader nodes. NODE OPTIONS go to every node (e.g. --data synthetic --steps 200
+#       --width 0.25 --crop 64 --threads 1); the coordinator also gets --report DIR/report.json.
+#       Logs: DIR/<node>.log; process ids: DIR/<node>.pid. Returns once all are started.
+#   deploy/local-cluster.sh add-loader [--dir DIR]   one more loader node, joining the running cluster
+#   deploy/local-cluster.sh status [--dir DIR]       which nodes are running
+#   deploy/local-cluster.sh wait [--dir DIR]         waits for the run to end; exit code = the coordinator's
+#   deploy/local-cluster.sh stop [--dir DIR]         SIGTERM to every node (they leave the cluster), then
+#                                                   SIGKILL to any still running after 30 s
+#
+# The program: $ALEXNET if set (a command, e.g. "/opt/alexnet/alexnet"), else the Release build of
+# this checkout (dotnet src/AlexNet.Cli/bin/Release/net10.0/alexnet.dll). Defaults: K=2, L=1,
+# P=4053, DIR=./alexnet-cluster.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(dirname "$here")"
+command="${1:-}"; [[ $# -gt 0 ]] && shift
+towers=2; loaders=1; port=4053; dir="./alexnet-cluster"; node_args=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --towers) towers="$2"; shift 2 ;;
+    --loaders) loaders="$2"; shift 2 ;;
+    --port) port="$2"; shift 2 ;;
+    --dir) dir="$2"; shift 2 ;;
+    --) shift; node_args=("$@"); break ;;
+    *) echo "local-cluster.sh: unknown option $1 (see the comment at the top of this script)" >&2; exit 2 ;;
+  esac
+done
+
+if [[ -n "${ALEXNET:-}" ]]; then
+  read -r -a program <<< "$ALEXNET"
+else
+  dll="$repo/src/AlexNet.Cli/bin/Release/net10.0/alexnet.dll"
+  [[ -f "$dll" ]] || { echo "local-cluster.sh: $dll not found: run 'dotnet build AlexNet.Actors.sln -c Release' first, or set ALEXNET" >&2; exit 2; }
+  program=(dotnet "$dll")
+fi
+
+# start NAME ARGS...: one node in the background, its log and pid in $dir
+launch() {
+  local name="$1"; shift
+  nohup "${program[@]}" node "$@" > "$dir/$name.log" 2>&1 &
+  echo $! > "$dir/$name.pid"
+  echo "started $name (pid $!)"
+}
+
+running() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+case "$command" in
+  start)
+    mkdir -p "$dir"
+    dir="$(cd "$dir" && pwd)"
+    if compgen -G "$dir/*.pid" > /dev/null; then
+      for p in "$dir"/*.pid; do running "$p" && { echo "local-cluster.sh: $(basename "$p" .pid) is still running in $dir (stop it first)" >&2; exit 2; }; done
+      rm -f "$dir"/*.pid
+    fi
+    seed="akka.tcp://alexnet@127.0.0.1:$port"
+    echo "$seed" > "$dir/seed"
+    printf '%s\n' "${node_args[@]+"${node_args[@]}"}" > "$dir/node-args"
+    launch coordinator --roles coordinator --hostname 127.0.0.1 --port "$port" --towers "$towers" \
+      --report "$dir/report.json" "${node_args[@]+"${node_args[@]}"}"
+    for ((t = 0; t < towers; t++)); do
+      launch "tower-$t" --roles tower --hostname 127.0.0.1 --port 0 --seed-nodes "$seed" --towers "$towers" "${node_args[@]+"${node_args[@]}"}"
+    done
+    for ((l = 0; l < loaders; l++)); do
+      launch "loader-$l" --roles loader --hostname 127.0.0.1 --port 0 --seed-nodes "$seed" --towers "$towers" "${node_args[@]+"${node_args[@]}"}"
+    done
+    echo "cluster started in $dir (seed $seed); 'deploy/local-cluster.sh wait --dir $dir' or 'stop --dir $dir'"
+    ;;
+  add-loader)
+    [[ -f "$dir/seed" ]] || { echo "local-cluster.sh: no cluster in $dir" >&2; exit 2; }
+    mapfile -t node_args < "$dir/node-args"
+    n=0; while [[ -f "$dir/loader-$n.pid" ]]; do n=$((n + 1)); done
+    launch "loader-$n" --roles loader --hostname 127.0.0.1 --port 0 --seed-nodes "$(cat "$dir/seed")" \
+      --towers "$(ls "$dir"/tower-*.pid | wc -l)" "${node_args[@]+"${node_args[@]}"}"
+    ;;
+  status)
+    for p in "$dir"/*.pid; do
+      [[ -e "$p" ]] || { echo "no nodes in $dir"; break; }
+      if running "$p"; then echo "$(basename "$p" .pid): running (pid $(cat "$p"))"; else echo "$(basename "$p" .pid): stopped"; fi
+    done
+    ;;
+  wait)
+    [[ -f "$dir/coordinator.pid" ]] || { echo "local-cluster.sh: no coordinator in $dir" >&2; exit 2; }
+    while running "$dir/coordinator.pid"; do sleep 1; done
+    tail -n 1 "$dir/coordinator.log"
+    if grep -q "^alexnet node: finished" "$dir/coordinator.log"; then exit 0; else exit 1; fi
+    ;;
+  stop)
+    pids=()
+    for role in loader tower coordinator; do
+      for p in "$dir"/$role*.pid; do
+        [[ -e "$p" ]] || continue
+        if running "$p"; then kill -TERM "$(cat "$p")"; pids+=("$p"); fi
+      done
+    done
+    deadline=$((SECONDS + 30))
+    for p in "${pids[@]+"${pids[@]}"}"; do
+      while running "$p" && [[ $SECONDS -lt $deadline ]]; do sleep 0.5; done
+      if running "$p"; then kill -KILL "$(cat "$p")"; echo "$(basename "$p" .pid): killed (did not stop within 30 s)"; else echo "$(basename "$p" .pid): stopped"; fi
+    done
+    rm -f "$dir"/*.pid
+    ;;
+  *)
+    echo "usage: deploy/local-cluster.sh start|add-loader|status|wait|stop [options] (see the top of the script)" >&2
+    exit 2
+    ;;
+esac

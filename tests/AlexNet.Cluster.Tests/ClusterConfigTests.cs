@@ -1,0 +1,70 @@
+using Akka.Configuration;
+using AlexNet.Actors.Hosting;
+using AlexNet.Cluster.Hosting;
+using Xunit;
+
+namespace AlexNet.Cluster.Tests;
+
+public sealed class ClusterConfigTests
+{
+    private static Config Layered(IReadOnlyDictionary<string, string> overrides) =>
+        HoconFiles.Load(null, overrides).WithFallback(ClusterConfig.Defaults);
+
+    [Fact]
+    public void Defaults_bind_to_loopback_with_the_data_channel_on_and_tls_off()
+    {
+        var s = ClusterSettings.From(Layered(new Dictionary<string, string>()));
+        Assert.Equal("127.0.0.1", s.Hostname);
+        Assert.True(s.DataChannel.Enabled);
+        Assert.False(s.Tls.Enabled);
+        var akka = ClusterConfig.WithAkka(Layered(new Dictionary<string, string>()), s);
+        Assert.Equal("127.0.0.1", akka.GetString("akka.remote.dot-netty.tcp.hostname"));
+        Assert.False(akka.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl"));
+        Assert.Equal("cluster", akka.GetString("akka.actor.provider"));
+        Assert.False(akka.GetBoolean("akka.actor.serialization-settings.allow-unregistered-types"));
+    }
+
+    [Fact]
+    public void Environment_variables_fill_in_and_lists_are_comma_separated()
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["ALEXNET_ROLES"] = "tower,loader", ["ALEXNET_DEVICES"] = "cuda:0, cuda:1", ["ALEXNET_PORT"] = "5000",
+            ["ALEXNET_SEED_NODES"] = "akka.tcp://alexnet@a:4053,akka.tcp://alexnet@b:4053", ["ALEXNET_PUBLIC_HOSTNAME"] = "tower-0.alexnet-tower",
+        };
+        var overrides = ClusterConfig.FromEnvironment(v => env.GetValueOrDefault(v));
+        var s = ClusterSettings.From(Layered(overrides));
+        Assert.Equal(new[] { "tower", "loader" }, s.Roles);
+        Assert.Equal(new[] { "cuda:0", "cuda:1" }, s.Devices);
+        Assert.Equal(5000, s.Port);
+        Assert.Equal(2, s.SeedNodes.Count);
+        Assert.Equal("tower-0.alexnet-tower", s.AdvertisedHost);
+        var akka = ClusterConfig.WithAkka(Layered(overrides), s);
+        Assert.Equal("tower-0.alexnet-tower", akka.GetString("akka.remote.dot-netty.tcp.public-hostname"));
+        Assert.Equal(new[] { "tower", "loader" }, akka.GetStringList("akka.cluster.roles"));
+    }
+
+    [Fact]
+    public void Tls_switches_akka_remote_to_ssl_with_the_certificate()
+    {
+        var overrides = new Dictionary<string, string>
+        {
+            ["alexnet.cluster.tls.enabled"] = "on", ["alexnet.cluster.tls.certificate-path"] = "\"/certs/node.pfx\"",
+            ["alexnet.cluster.tls.certificate-password"] = "\"secret\"",
+        };
+        var s = ClusterSettings.From(Layered(overrides));
+        var akka = ClusterConfig.WithAkka(Layered(overrides), s);
+        Assert.True(akka.GetBoolean("akka.remote.dot-netty.tcp.enable-ssl"));
+        Assert.Equal("/certs/node.pfx", akka.GetString("akka.remote.dot-netty.tcp.ssl.certificate.path"));
+        Assert.Equal("secret", akka.GetString("akka.remote.dot-netty.tcp.ssl.certificate.password"));
+        var e = Assert.Throws<ConfigurationFileException>(() => ClusterSettings.From(Layered(new Dictionary<string, string> { ["alexnet.cluster.tls.enabled"] = "on" })));
+        Assert.Contains("certificate-path", e.Message);
+    }
+
+    [Fact]
+    public void An_unknown_role_is_refused_naming_the_key()
+    {
+        var e = Assert.Throws<ConfigurationFileException>(() => ClusterSettings.From(Layered(new Dictionary<string, string> { ["alexnet.cluster.roles"] = "[gpu]" })));
+        Assert.Contains("alexnet.cluster.roles", e.Message);
+    }
+}
