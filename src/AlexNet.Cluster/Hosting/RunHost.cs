@@ -24,7 +24,8 @@ public sealed record RunSetup(
 /// proxies. Loaders that join later are announced to the coordinator (<see cref="LoaderJoined"/>),
 /// those whose node leaves withdrawn (<see cref="LoaderLeft"/>); a tower whose node leaves fails
 /// the run with a message naming it. It is also the run's listener: events go to a callback, and
-/// at the end every node is told <see cref="RunEnded"/>. States: Gathering → Running → Ended.
+/// at the end every node is told <see cref="RunEnded"/>. States: Gathering → Starting (the coordinator
+/// describes the data and initialises the towers; loader changes wait) → Running → Ended.
 /// </summary>
 public sealed class RunHost : ReceiveActor, IWithTimers
 {
@@ -37,11 +38,8 @@ public sealed class RunHost : ReceiveActor, IWithTimers
     private readonly List<(IActorRef Endpoint, ChannelPoint Node)> _freeLoaders = new();
     private readonly Dictionary<IActorRef, string> _towerProxies = new();
     private readonly Dictionary<IActorRef, string> _loaderProxies = new();
-    private readonly List<Action> _untilStarted = new();
     private int _loaderSerial;
     private IActorRef _coordinator = ActorRefs.Nobody;
-    private int _readyTowers;
-    private bool _started;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -78,7 +76,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
 
     private void Gathering()
     {
-        Membership();
+        Membership(_ => { }); // no proxies yet: nothing to announce
         Receive<NodeOffer>(m =>
         {
             if (!Accept(m)) return;
@@ -88,22 +86,49 @@ public sealed class RunHost : ReceiveActor, IWithTimers
             $"waited {_setup.GatherTimeout} for {_setup.Model.Towers} tower(s) and a loader; only {_freeTowers.Count} tower(s) and {_freeLoaders.Count} loader(s) joined")));
     }
 
+    /// <summary>The coordinator is initialising; loader changes are kept for it until every tower answered.</summary>
+    private void Starting(int readyTowers, List<Action> untilStarted)
+    {
+        Membership(untilStarted.Add);
+        Offers(untilStarted.Add);
+        Receive<RemoteTowerProxy.ReadyRelayed>(_ =>
+        {
+            if (readyTowers + 1 < _setup.Model.Towers)
+            {
+                Become(() => Starting(readyTowers + 1, untilStarted));
+                return;
+            }
+            foreach (var change in untilStarted) change();
+            Become(Running);
+        });
+        Outcomes();
+    }
+
     private void Running()
     {
-        Membership();
+        Membership(change => change());
+        Offers(change => change());
+        Receive<RemoteTowerProxy.ReadyRelayed>(_ => { });
+        Outcomes();
+    }
+
+    /// <summary>Nodes that come later: their loaders join the run, their towers stay spare.</summary>
+    private void Offers(Action<Action> announce)
+    {
         Receive<NodeOffer>(m =>
         {
             if (!Accept(m)) return;
-            foreach (var l in _freeLoaders) AddLoader(l.Endpoint, l.Node);
+            foreach (var (endpoint, node) in _freeLoaders)
+            {
+                var proxy = NewLoaderProxy(endpoint, node);
+                announce(() => _coordinator.Tell(new LoaderJoined(proxy)));
+            }
             _freeLoaders.Clear();
         });
-        Receive<RemoteTowerProxy.ReadyRelayed>(_ =>
-        {
-            if (++_readyTowers < _setup.Model.Towers || _started) return;
-            _started = true;
-            foreach (var change in _untilStarted) change();
-            _untilStarted.Clear();
-        });
+    }
+
+    private void Outcomes()
+    {
         Receive<Terminated>(m => m.ActorRef.Equals(_coordinator), _ => End(new TrainingFailed("the coordinator stopped unexpectedly")));
         Receive<Terminated>(m => { _towerProxies.Remove(m.ActorRef); _loaderProxies.Remove(m.ActorRef); });
         Receive<TrainingFinished>(End);
@@ -120,14 +145,15 @@ public sealed class RunHost : ReceiveActor, IWithTimers
 
     // ---- Membership -----------------------------------------------------------------------
 
-    private void Membership()
+    /// <param name="announce">Runs a change of the run's loaders now, or once the run has started.</param>
+    private void Membership(Action<Action> announce)
     {
         Receive<ClusterEvent.MemberUp>(m => Joined(m.Member));
         Receive<ClusterEvent.MemberWeaklyUp>(m => Joined(m.Member));
-        Receive<ClusterEvent.UnreachableMember>(m => Gone(m.Member, "is unreachable"));
-        Receive<ClusterEvent.MemberLeft>(m => Gone(m.Member, "is leaving the cluster"));
-        Receive<ClusterEvent.MemberExited>(m => Gone(m.Member, "left the cluster"));
-        Receive<ClusterEvent.MemberRemoved>(m => { Gone(m.Member, "was removed from the cluster"); _members.Remove(m.Member.Address); });
+        Receive<ClusterEvent.UnreachableMember>(m => Gone(m.Member, "is unreachable", announce));
+        Receive<ClusterEvent.MemberLeft>(m => Gone(m.Member, "is leaving the cluster", announce));
+        Receive<ClusterEvent.MemberExited>(m => Gone(m.Member, "left the cluster", announce));
+        Receive<ClusterEvent.MemberRemoved>(m => { Gone(m.Member, "was removed from the cluster", announce); _members.Remove(m.Member.Address); });
         Receive<ClusterEvent.IMemberEvent>(_ => { });
     }
 
@@ -159,7 +185,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
     }
 
     /// <summary>A node left or became unreachable: withdraw its loaders; its towers fail the run.</summary>
-    private void Gone(Member member, string how)
+    private void Gone(Member member, string how, Action<Action> announce)
     {
         var node = member.Address.ToString();
         _offered.Remove(node);
@@ -168,7 +194,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
         foreach (var (proxy, _) in _loaderProxies.Where(p => p.Value == node).ToList())
         {
             _loaderProxies.Remove(proxy);
-            Announce(() =>
+            announce(() =>
             {
                 _coordinator.Tell(new LoaderLeft(proxy));
                 proxy.Tell(new RemoteTowerProxy.PeerGone($"loader node {node} {how}"));
@@ -204,7 +230,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
         _coordinator = Context.ActorOf(CoordinatorActor.Props(_setup.Model, _setup.Training, towers, loaders, Self, _setup.CoordinatorDevice), "coordinator");
         Context.Watch(_coordinator);
         Notice($"starting the run with {k} tower(s) and {loaders.Count} loader(s)");
-        Become(Running);
+        Become(() => Starting(0, new List<Action>()));
     }
 
     private IActorRef NewLoaderProxy(IActorRef endpoint, ChannelPoint node)
@@ -214,22 +240,6 @@ public sealed class RunHost : ReceiveActor, IWithTimers
         Context.Watch(proxy);
         _loaderProxies[proxy] = node.Node;
         return proxy;
-    }
-
-    private void AddLoader(IActorRef endpoint, ChannelPoint node)
-    {
-        var proxy = NewLoaderProxy(endpoint, node);
-        Announce(() => _coordinator.Tell(new LoaderJoined(proxy)));
-    }
-
-    /// <summary>
-    /// Loader changes reach the coordinator only once it runs (every tower has answered its
-    /// initialisation): before that it is still describing the data and initialising the towers.
-    /// </summary>
-    private void Announce(Action change)
-    {
-        if (_started) change();
-        else _untilStarted.Add(change);
     }
 
     private void End(object outcome)

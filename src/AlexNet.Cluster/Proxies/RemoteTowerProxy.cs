@@ -86,13 +86,13 @@ public sealed class RemoteTowerProxy : ReceiveActor, IWithUnboundedStash
     private void Relay(WireRoute route)
     {
         _route = route;
-        Become(Relaying);
+        Become(() => Relaying(readyAnnounced: false));
         Stash.UnstashAll();
     }
 
-    private void Relaying()
+    /// <param name="readyAnnounced">Whether the parent was told that the tower's first TowerReady went through.</param>
+    private void Relaying(bool readyAnnounced)
     {
-        bool readyRelayed = false;
         Receive<object>(m => m is InitializeTower or BeginStep or ForwardSegment or BackwardSegment or ApplyUpdate or SaveShard
             or GetTowerWeights or SetTowerWeights, m =>
         {
@@ -104,10 +104,10 @@ public sealed class RemoteTowerProxy : ReceiveActor, IWithUnboundedStash
             or ShardSaveFailed or WireTowerWeights or TowerFailed, m =>
         {
             _replyTo.Tell(TowerWire.FromWire(m), Self);
-            if (m is TowerReady && !readyRelayed)
+            if (m is TowerReady && !readyAnnounced)
             {
-                readyRelayed = true;
                 Context.Parent.Tell(new ReadyRelayed(_index));
+                Become(() => Relaying(readyAnnounced: true));
             }
         });
         Gone();

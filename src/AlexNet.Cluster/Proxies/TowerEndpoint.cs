@@ -41,8 +41,6 @@ public sealed class TowerEndpoint : ReceiveActor, IWithUnboundedStash
         Akka.Actor.Props.Create(() => new TowerEndpoint(device, intraOpThreads, selfNode, dataChannel, precision))
             .WithDispatcher("akka.actor.wire-dispatcher");
 
-    public string Device => _device;
-
     protected override void PreStart()
     {
         if (!_dataChannel.IsNobody()) _dataChannel.Tell(new RegisterEndpoint(EndpointRegistry.IdOf(Self), Self));

@@ -16,7 +16,6 @@ public sealed class WireRoute(IActorRef remote, PeerLink? link)
 {
     private readonly string _target = EndpointRegistry.IdOf(remote);
 
-    public IActorRef Remote => remote;
     public bool UsesDataChannel => link is not null;
 
     /// <summary>False when the data channel link has ended (its owner is told separately by <see cref="LinkLost"/>).</summary>
