@@ -3,7 +3,7 @@
 # stops it cleanly.
 #
 #   deploy/local-cluster.sh start [--towers K] [--loaders L] [--port P] [--dir DIR] [-- NODE OPTIONS...]
-#       a coordinator node (the seed, on 127.0.0.1:P), K tower nodes (one tower each; the model gets
+#       a coordinator node (the seed, on 127.0.0.1:P), K tower nodes (one CPU tower each; the model gets
 #       K towers) and L loader nodes. NODE OPTIONS go to every node (e.g. --data synthetic --steps 200
 #       --width 0.25 --crop 64 --threads 1); the coordinator also gets --report DIR/report.json.
 #       Logs: DIR/<node>.log; process ids: DIR/<node>.pid. Returns once all are started.
@@ -65,7 +65,7 @@ case "$command" in
     launch coordinator --roles coordinator --hostname 127.0.0.1 --port "$port" --towers "$towers" \
       --report "$dir/report.json" "${node_args[@]+"${node_args[@]}"}"
     for ((t = 0; t < towers; t++)); do
-      launch "tower-$t" --roles tower --hostname 127.0.0.1 --port 0 --seed-nodes "$seed" --towers "$towers" "${node_args[@]+"${node_args[@]}"}"
+      launch "tower-$t" --roles tower --devices cpu --hostname 127.0.0.1 --port 0 --seed-nodes "$seed" --towers "$towers" "${node_args[@]+"${node_args[@]}"}"
     done
     for ((l = 0; l < loaders; l++)); do
       launch "loader-$l" --roles loader --hostname 127.0.0.1 --port 0 --seed-nodes "$seed" --towers "$towers" "${node_args[@]+"${node_args[@]}"}"

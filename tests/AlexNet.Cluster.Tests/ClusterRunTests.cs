@@ -53,10 +53,10 @@ public sealed class ClusterRunTests(ITestOutputHelper output) : IDisposable
         var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
         var clusterDir = Path.Combine(_dir, "cluster");
         var coordinator = Start("coordinator", Node("coordinator", port, null, common, "--checkpoint-dir", clusterDir, "--report", "report.json"));
-        Start("tower-a", Node("tower", 0, seed, common));
-        Start("tower-b", Node("tower", 0, seed, common));
+        Start("tower-a", Node("tower", 0, seed, common, "--devices", "cpu"));
+        Start("tower-b", Node("tower", 0, seed, common, "--devices", "cpu"));
         Start("loader", Node("loader", 0, seed, common));
-        var misfit = Start("misfit", Node("tower", 0, seed, common.Select(a => a == "0.25" ? "0.5" : a)));
+        var misfit = Start("misfit", Node("tower", 0, seed, common.Select(a => a == "0.25" ? "0.5" : a).ToArray(), "--devices", "cpu"));
 
         // The one-process run of the same configuration, meanwhile.
         var localDir = Path.Combine(_dir, "local");

@@ -17,17 +17,17 @@ namespace AlexNet.Cli.Commands;
 public sealed class BenchCommand : ICommand
 {
     public string Name => "bench";
-    public string Summary => "images/s of the one-process reference vs the actor pipeline, same configuration, same run";
+    public string Summary => "images/s: reference vs actor pipeline; --cluster: one process vs separate processes";
     public IReadOnlyCollection<string> Flags => new[] { "cluster" };
-    public string Usage => ClusterBenchCommand.Usage + """
-
+    public string Usage => """
         usage: alexnet bench [--towers K] [--batch B] [--width W] [--crop S] [--classes N] [--device D]
                              [--steps N] [--warmup N] [--loaders L]
           defaults: the paper's network (K=2, width 1, crop 224, 1000 classes), batch 128, cpu,
           3 timed steps after 1 warm-up step for each. Images come from an in-memory synthetic set, so
           loaders cost next to nothing and the ratio measures the towers and the coordinator.
         Prints 'actor/reference throughput ratio: R'.
-        """;
+
+        """ + ClusterBenchCommand.Usage;
 
     public int Run(CliArgs args)
     {

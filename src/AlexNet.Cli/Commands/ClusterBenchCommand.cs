@@ -98,7 +98,7 @@ public static class ClusterBenchCommand
         {
             var coordinator = Spawn(dir, new[] { "node", "--roles", "coordinator", "--port", port.ToString(), "--report", "report.json" }.Concat(common));
             children.Add(coordinator);
-            for (int t = 0; t < model.Towers; t++) children.Add(Spawn(dir, new[] { "node", "--roles", "tower", "--port", "0", "--seed-nodes", seed }.Concat(common)));
+            for (int t = 0; t < model.Towers; t++) children.Add(Spawn(dir, new[] { "node", "--roles", "tower", "--devices", "cpu", "--port", "0", "--seed-nodes", seed }.Concat(common)));
             for (int l = 0; l < loaders; l++) children.Add(Spawn(dir, new[] { "node", "--roles", "loader", "--port", "0", "--seed-nodes", seed }.Concat(common)));
             if (!coordinator.WaitForExit(TimeSpan.FromMinutes(20))) throw new TimeoutException("the cluster run did not finish in 20 minutes");
             var report = RunReport.Read(Path.Combine(dir, "report.json"));

@@ -26,7 +26,8 @@ public sealed class NodeCommand : ICommand
     public string Usage => """
         usage: alexnet node [--roles R,...] [--devices D,...] [--seed-nodes A,...] [--hostname H] [--port P] [options]
           --roles R,...          coordinator, tower, loader (default: all three)       env ALEXNET_ROLES
-          --devices D,...        one tower per device: cpu, cuda, cuda:N (default cpu)   env ALEXNET_DEVICES
+          --devices D,...        one tower per device: cpu, cuda, cuda:N              env ALEXNET_DEVICES
+                                 (default: one per model tower on --device, i.e. the whole model)
           --seed-nodes A,...     akka.tcp://alexnet@HOST:PORT of nodes to join (none: start a cluster)  env ALEXNET_SEED_NODES
           --hostname H           address to bind (127.0.0.1)                              env ALEXNET_HOSTNAME
           --public-hostname H    address peers use to reach this node (default: hostname) env ALEXNET_PUBLIC_HOSTNAME
@@ -55,7 +56,7 @@ public sealed class NodeCommand : ICommand
         var cluster = ClusterSettings.From(config);
         var recorder = new RunRecorder();
         Console.WriteLine($"node: roles {string.Join(",", cluster.Roles)} at {cluster.AdvertisedHost}:{cluster.Port}" +
-                          (cluster.Has(ClusterSettings.Tower) ? $", towers on {string.Join(",", cluster.Devices)}" : "") +
+                          (cluster.Has(ClusterSettings.Tower) ? $", towers on {(cluster.Devices.Count > 0 ? string.Join(",", cluster.Devices) : $"{run.Model.Towers} x {run.Device}")}" : "") +
                           (cluster.SeedNodes.Count > 0 ? $", joining {string.Join(",", cluster.SeedNodes)}" : ", first seed") +
                           (cluster.Has(ClusterSettings.Coordinator) ? $"; model {run.Model}, batch {run.Training.BatchSize}, seed {run.Training.Seed}" : ""));
         var outcome = ClusterNode.RunAsync(new NodeOptions(config, cluster, run, () => DataSources.Resolve(run.Data, Console.Out), e =>

@@ -39,8 +39,10 @@ public static class ClusterNode
             var self = cluster.SelfAddress.ToString();
             var (channel, dataChannel) = StartDataChannel(system, s, self);
             var profile = new NodeProfile(o.Run.Model, o.Run.Training.Seed, o.Run.Data.Augmentation, o.Run.Data.Source);
-            int threads = o.Run.IntraOpThreads > 0 ? o.Run.IntraOpThreads : ComputeDevice.ThreadsPerWorker(Math.Max(1, s.Devices.Count));
-            var setup = new NodeSetup(self, s.Roles, profile, channel, dataChannel, s.Devices, threads, o.Run.Data.Loaders,
+            var devices = !s.Has(ClusterSettings.Tower) ? Array.Empty<string>()
+                : s.Devices.Count > 0 ? s.Devices.ToArray() : LocalRun.TowerDevices(o.Run.Device, o.Run.Model.Towers);
+            int threads = o.Run.IntraOpThreads > 0 ? o.Run.IntraOpThreads : ComputeDevice.ThreadsPerWorker(Math.Max(1, devices.Length));
+            var setup = new NodeSetup(self, s.Roles, profile, channel, dataChannel, devices, threads, o.Run.Data.Loaders,
                 () => ThrottledDataset.Slow(o.Data(), s.LoaderReadDelay), o.Run.Data.Augmentation, s.Precision);
             system.ActorOf(NodeHost.Props(setup, (code, line) => outcome.TrySetResult(new NodeOutcome(code, line))), "node");
             if (s.Has(ClusterSettings.Coordinator))

@@ -11,6 +11,7 @@ public sealed record DataChannelSettings(bool Enabled, int Port, TimeSpan Connec
 public sealed record TlsSettings(bool Enabled, string CertificatePath, string CertificatePassword, bool SuppressValidation);
 
 /// <summary>The typed view of alexnet.cluster; a bad value names its key.</summary>
+/// <param name="Devices">This node's tower devices; empty = one per model tower on the training device.</param>
 public sealed record ClusterSettings(
     IReadOnlyList<string> Roles, string Hostname, string PublicHostname, int Port, IReadOnlyList<string> SeedNodes,
     IReadOnlyList<string> Devices, WirePrecision Precision, TimeSpan GatherTimeout, DataChannelSettings DataChannel,
@@ -32,7 +33,6 @@ public sealed record ClusterSettings(
         foreach (var r in roles)
             if (!KnownRoles.Contains(r)) throw new ConfigurationFileException($"{k}.roles contains '{r}': expected coordinator, tower or loader");
         var devices = List(c, $"{k}.devices");
-        if (roles.Contains(Tower) && devices.Count == 0) throw new ConfigurationFileException($"{k}.devices is empty on a tower node: expected e.g. [cpu] or [cuda:0, cuda:1]");
         var precision = Get(c, $"{k}.wire-precision", k2 => c.GetString(k2)) switch
         {
             "full" => WirePrecision.Full,

@@ -11,7 +11,8 @@ namespace AlexNet.Cluster.Proxies;
 /// Stands in, on the coordinator's node, for a tower actor on another node: the coordinator talks
 /// to it exactly as to a local tower. Requests are turned into their wire form (tensors copied to
 /// bytes and freed) and sent to the tower's <see cref="TowerEndpoint"/>; replies are turned back
-/// into tensors, which belong to the coordinator. States: Attaching → Linking (data channel) →
+/// into tensors, which belong to the coordinator. A tower on the same node (a node with several
+/// roles) gets the messages as they are, tensors and all. States: Attaching → Linking (data channel) →
 /// Relaying. When the tower's node goes away (DeathWatch, a lost data channel, or the run host's
 /// <see cref="PeerGone"/>) it reports <see cref="TowerFailed"/> to the coordinator and stops.
 /// </summary>
@@ -97,11 +98,11 @@ public sealed class RemoteTowerProxy : ReceiveActor, IWithUnboundedStash
             or GetTowerWeights or SetTowerWeights, m =>
         {
             _replyTo = Sender;
-            if (!_route!.Send(TowerWire.ToWire(m, _precision), Self))
+            if (!_route!.Send(_route.Outgoing(m, _precision), Self))
                 Lost($"the data channel to {_towerNode.Node} is closed");
         });
         Receive<object>(m => m is TowerReady or WireSegmentOutput or WireInputGradient or BackwardDone or UpdateApplied or ShardSaved
-            or ShardSaveFailed or WireTowerWeights or TowerFailed, m =>
+            or ShardSaveFailed or WireTowerWeights or TowerFailed or SegmentOutput or InputGradient or TowerWeights, m =>
         {
             _replyTo.Tell(TowerWire.FromWire(m), Self);
             if (m is TowerReady && !readyAnnounced)

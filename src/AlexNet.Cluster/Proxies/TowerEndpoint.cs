@@ -94,15 +94,15 @@ public sealed class TowerEndpoint : ReceiveActor, IWithUnboundedStash
     {
         Receive<Attach>(OnAttach);
         Receive<object>(m => m is WireInitializeTower or BeginStep or WireForwardSegment or WireBackwardSegment or ApplyUpdate or SaveShard
-            or GetTowerWeights or WireSetTowerWeights, m =>
+            or GetTowerWeights or WireSetTowerWeights or InitializeTower or ForwardSegment or BackwardSegment or SetTowerWeights, m =>
         {
-            if (m is WireInitializeTower init) _index = init.Index;
+            if (m is WireInitializeTower or InitializeTower) _index = m is WireInitializeTower w ? w.Index : ((InitializeTower)m).Index;
             _tower.Tell(TowerWire.FromWire(m), Self);
         });
         Receive<object>(m => Sender.Equals(_tower) && m is TowerReady or SegmentOutput or InputGradient or BackwardDone or UpdateApplied
             or ShardSaved or ShardSaveFailed or TowerWeights or TowerFailed, m =>
         {
-            if (!_route!.Send(TowerWire.ToWire(m, _precision), Self))
+            if (!_route!.Send(_route.Outgoing(m, _precision), Self))
                 _log.Error("tower endpoint {0}: the data channel to the coordinator is closed; a {1} was lost", Self.Path.Name, m.GetType().Name);
         });
         Receive<Terminated>(m => m.ActorRef.Equals(_tower), _ =>

@@ -2,6 +2,7 @@ using Akka.Actor;
 using AlexNet.Actors.Protocol;
 using AlexNet.Cluster.Channel;
 using AlexNet.Cluster.Protocol;
+using AlexNet.Cluster.Wire;
 
 namespace AlexNet.Cluster.Proxies;
 
@@ -17,6 +18,12 @@ public sealed class WireRoute(IActorRef remote, PeerLink? link)
     private readonly string _target = EndpointRegistry.IdOf(remote);
 
     public bool UsesDataChannel => link is not null;
+
+    /// <summary>The other side is in this process (a node with several roles): messages keep their tensors, nothing is copied.</summary>
+    public bool IsLocal { get; } = remote.Path.Address.HasLocalScope;
+
+    /// <summary>The form a tower-protocol message travels in on this route: as it is locally, in wire form otherwise.</summary>
+    public object Outgoing(object message, WirePrecision precision) => IsLocal ? message : TowerWire.ToWire(message, precision);
 
     /// <summary>False when the data channel link has ended (its owner is told separately by <see cref="LinkLost"/>).</summary>
     public bool Send(object message, IActorRef self)
