@@ -91,7 +91,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
     {
         Membership(untilStarted.Add);
         Offers(untilStarted.Add);
-        Receive<RemoteTowerProxy.ReadyRelayed>(_ =>
+        Receive<ReadyRelayed>(_ =>
         {
             if (readyTowers + 1 < _setup.Model.Towers)
             {
@@ -108,7 +108,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
     {
         Membership(change => change());
         Offers(change => change());
-        Receive<RemoteTowerProxy.ReadyRelayed>(_ => { });
+        Receive<ReadyRelayed>(_ => { });
         Outcomes();
     }
 
@@ -197,13 +197,13 @@ public sealed class RunHost : ReceiveActor, IWithTimers
             announce(() =>
             {
                 _coordinator.Tell(new LoaderLeft(proxy));
-                proxy.Tell(new RemoteTowerProxy.PeerGone($"loader node {node} {how}"));
+                proxy.Tell(new PeerGone($"loader node {node} {how}"));
             });
         }
         foreach (var (proxy, _) in _towerProxies.Where(p => p.Value == node).ToList())
         {
             _towerProxies.Remove(proxy);
-            proxy.Tell(new RemoteTowerProxy.PeerGone($"tower node {node} {how}"));
+            proxy.Tell(new PeerGone($"tower node {node} {how}"));
         }
     }
 

@@ -73,7 +73,7 @@ public sealed class RemoteLoaderProxy : ReceiveActor, IWithUnboundedStash
     private void Gone()
     {
         Receive<Terminated>(m => m.ActorRef.Equals(_endpoint), _ => Stop($"loader node {_loaderNode.Node} is gone"));
-        Receive<RemoteTowerProxy.PeerGone>(m => Stop(m.Reason));
+        Receive<PeerGone>(m => Stop(m.Reason));
     }
 
     private void Stop(string reason)

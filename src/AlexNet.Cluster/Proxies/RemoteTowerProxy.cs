@@ -30,12 +30,6 @@ public sealed class RemoteTowerProxy : ReceiveActor, IWithUnboundedStash
 
     public IStash Stash { get; set; } = null!;
 
-    /// <summary>Run host → proxy: the node behind this proxy left or became unreachable.</summary>
-    public sealed record PeerGone(string Reason);
-
-    /// <summary>Proxy → its parent (the run host): the tower's first <see cref="TowerReady"/> went to the coordinator.</summary>
-    public sealed record ReadyRelayed(int Index);
-
     public RemoteTowerProxy(int index, TowerSeat seat, ChannelPoint towerNode, ChannelPoint selfNode, IActorRef dataChannel, WirePrecision precision)
     {
         (_index, _seat, _towerNode, _selfNode, _dataChannel, _precision) = (index, seat, towerNode, selfNode, dataChannel, precision);
