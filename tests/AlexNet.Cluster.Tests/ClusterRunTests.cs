@@ -44,11 +44,14 @@ public sealed class ClusterRunTests(ITestOutputHelper output) : IDisposable
         new[] { "node", "--roles", roles, "--port", port.ToString() }
             .Concat(seed is null ? Array.Empty<string>() : new[] { "--seed-nodes", seed }).Concat(common).Concat(more).ToArray();
 
-    [Fact]
-    public void Four_processes_train_to_the_in_process_weights_and_a_misconfigured_node_is_refused()
+    /// <param name="dataChannel">on: tensors on the data channel; off: everything through Akka.Remote and our serializer.</param>
+    [Theory]
+    [InlineData("on")]
+    [InlineData("off")]
+    public void Four_processes_train_to_the_in_process_weights_and_a_misconfigured_node_is_refused(string dataChannel)
     {
         var common = new[] { "--config", Config(256, 32), "--data", "synthetic", "--width", "0.25", "--crop", "64", "--batch", "16",
-            "--steps", "6", "--seed", "3", "--loaders", "1", "--threads", "1", "--log-every", "1" };
+            "--steps", "6", "--seed", "3", "--loaders", "1", "--threads", "1", "--log-every", "1", "--data-channel", dataChannel };
         int port = NodeProcess.FreePort();
         var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
         var clusterDir = Path.Combine(_dir, "cluster");
@@ -60,7 +63,7 @@ public sealed class ClusterRunTests(ITestOutputHelper output) : IDisposable
 
         // The one-process run of the same configuration, meanwhile.
         var localDir = Path.Combine(_dir, "local");
-        var local = Start("in-process", new[] { "train" }.Concat(common).Concat(new[] { "--checkpoint-dir", localDir }).ToArray());
+        var local = Start("in-process", new[] { "train" }.Concat(common.SkipLast(2)).Concat(new[] { "--checkpoint-dir", localDir }).ToArray());
         Assert.Equal(0, local.WaitForExit(Patience));
 
         Assert.Equal(2, misfit.WaitForExit(Patience));
@@ -71,7 +74,10 @@ public sealed class ClusterRunTests(ITestOutputHelper output) : IDisposable
         var report = RunReport.Read(Path.Combine(_dir, "report.json"));
         Assert.True(report.Succeeded, report.Summary);
         Assert.Equal(6, report.Steps);
-        Assert.True(report.ChannelBytesIn > 0 && report.ChannelBytesOut > 0, "tensors should travel on the data channel");
+        if (dataChannel == "on")
+            Assert.True(report.ChannelBytesIn > 0 && report.ChannelBytesOut > 0, "tensors should travel on the data channel");
+        else
+            Assert.True(report.ChannelBytesIn == 0 && report.ChannelBytesOut == 0 && report.AkkaBytesIn > 1_000_000, "everything should travel through Akka.Remote");
         Assert.Contains(report.Notices, n => n.IsError && n.Message.Contains("refused node"));
 
         var clusterShards = Directory.GetDirectories(clusterDir, "step-*").Single();
