@@ -10,7 +10,7 @@ public sealed record DataSettings(string Source, int Loaders, AugmentationSettin
     int SyntheticTrain, int SyntheticValidation, int SyntheticClasses, int SyntheticSide, string CacheDir);
 
 /// <summary>The typed view of the `alexnet { ... }` configuration; every value is checked and a bad one names its key.</summary>
-public sealed record RunConfiguration(AlexNetConfig Model, TrainingSettings Training, DataSettings Data, string Device, int IntraOpThreads)
+public sealed record RunConfiguration(AlexNetConfig Model, TrainingSettings Training, DataSettings Data, string Device, int IntraOpThreads, bool Tf32)
 {
     public static RunConfiguration From(Config c)
     {
@@ -59,7 +59,8 @@ public sealed record RunConfiguration(AlexNetConfig Model, TrainingSettings Trai
             Int(c, "alexnet.data.synthetic.classes"), Int(c, "alexnet.data.synthetic.side"),
             ExpandHome(Str(c, "alexnet.data.cache-dir")));
         if (data.Loaders < 1) throw new ConfigurationFileException($"alexnet.data.loaders = {data.Loaders}: expected at least 1");
-        return new RunConfiguration(model, training.Check(), data, Str(c, "alexnet.train.device"), Int(c, "alexnet.tower.intra-op-threads"));
+        return new RunConfiguration(model, training.Check(), data, Str(c, "alexnet.train.device"), Int(c, "alexnet.tower.intra-op-threads"),
+            Bool(c, "alexnet.train.tf32"));
     }
 
     private static string ExpandHome(string path) =>

@@ -17,6 +17,7 @@ public sealed class TrainCommand : ICommand
         args.RejectUnknown(Name);
         if (args.Positional.Count > 0) throw new UsageException($"unexpected argument '{args.Positional[0]}'");
         var data = DataSources.Resolve(run.Data, Console.Out);
+        if (run.Tf32) AlexNet.Model.ComputeDevice.UseTf32(true);
         Console.WriteLine($"model: {run.Model with { Classes = run.Model.Classes > 0 ? run.Model.Classes : data.Train.ClassNames.Count }}; " +
                           $"batch {run.Training.BatchSize}, lr {run.Training.LearningRate}, {run.Training.Epochs} epoch(s)" +
                           (run.Training.MaxSteps > 0 ? $" or {run.Training.MaxSteps} steps" : "") +

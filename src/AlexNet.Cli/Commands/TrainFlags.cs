@@ -16,7 +16,7 @@ public static class TrainFlags
         ("data", "alexnet.data.source"), ("loaders", "alexnet.data.loaders"), ("lighting", "alexnet.data.lighting-std"),
         ("prefetch", "alexnet.coordinator.max-batches-in-flight"), ("threads", "alexnet.tower.intra-op-threads"),
         ("checkpoint-dir", "alexnet.checkpoint.dir"), ("checkpoint-every", "alexnet.checkpoint.every-steps"),
-        ("resume", "alexnet.checkpoint.resume"),
+        ("resume", "alexnet.checkpoint.resume"), ("tf32", "alexnet.train.tf32"),
     };
 
     public const string Help = """
@@ -34,6 +34,7 @@ public static class TrainFlags
           --prefetch N        batches in flight (4)          --log-every N   progress line every N steps
           --checkpoint-dir D  write checkpoints to D and resume from the newest usable one there
           --checkpoint-every N  also checkpoint every N steps  --resume on|off  (on)
+          --tf32 on|off       TF32 math on Ampere+ GPUs (off)
         """;
 
     public static RunConfiguration Read(CliArgs args)
