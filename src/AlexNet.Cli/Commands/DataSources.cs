@@ -13,7 +13,8 @@ public static class DataSources
         {
             case "auto":
             case "synthetic":
-                var d = LoaderData.Synthetic(s.SyntheticTrain, s.SyntheticValidation, s.SyntheticClasses, s.SyntheticSide, seed: 1);
+                int side = s.SyntheticSide > 0 ? s.SyntheticSide : s.Augmentation.Crop + (s.Augmentation.Crop + 6) / 7;
+                var d = LoaderData.Synthetic(s.SyntheticTrain, s.SyntheticValidation, s.SyntheticClasses, side, seed: 1);
                 log.WriteLine($"data: {d.Name}");
                 return d;
             default:
