@@ -11,6 +11,8 @@ public static class DataSources
     {
         switch (s.Source)
         {
+            case "fashion-mnist":
+                return Prepared(FashionMnistCache.Ensure(s.CacheDir, s.FashionMnistSize, log), log);
             case "auto":
             case "synthetic":
                 int side = s.SyntheticSide > 0 ? s.SyntheticSide : s.Augmentation.Crop + (s.Augmentation.Crop + 6) / 7;

@@ -43,7 +43,11 @@ public static class TrainFlags
         foreach (var (flag, key) in Map)
             if (args.String(flag) is { } v) overrides[key] = HoconFiles.Value(v);
         var plain = HoconFiles.Load(args.String("config"), overrides);
-        string? preset = plain.GetString("alexnet.data.source") is "auto" or "synthetic" ? "quickstart" : null;
-        return RunConfiguration.From(preset is null ? plain : HoconFiles.Load(args.String("config"), overrides, preset));
+        // `auto` picks the real small dataset when it is installed; the small data sources come with
+        // a CPU-sized preset underneath the user's own settings.
+        var source = plain.GetString("alexnet.data.source");
+        if (source == "auto") overrides["alexnet.data.source"] = source = FashionMnistCache.Installed ? "fashion-mnist" : "synthetic";
+        string? preset = source switch { "synthetic" => "quickstart", "fashion-mnist" => "fashion-mnist-quick", _ => null };
+        return RunConfiguration.From(HoconFiles.Load(args.String("config"), overrides, preset));
     }
 }
