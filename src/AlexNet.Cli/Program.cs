@@ -14,6 +14,8 @@ ICommand[] commands =
     new ImportCommand(),
     new BenchLoaderCommand(),
     new EvalCommand(),
+    new ExportCommand(),
+    new ImportWeightsCommand(),
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
