@@ -16,6 +16,9 @@ ICommand[] commands =
     new EvalCommand(),
     new ExportCommand(),
     new ImportWeightsCommand(),
+    new FiltersCommand(),
+    new PredictCommand(),
+    new NeighboursCommand(),
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")

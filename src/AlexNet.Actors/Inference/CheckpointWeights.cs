@@ -45,4 +45,28 @@ public static class CheckpointWeights
         return all.Where(kv => kv.Key.StartsWith(ParamPrefix, StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key[ParamPrefix.Length..], kv => kv.Value);
     }
+
+    /// <summary>
+    /// One reference parameter gathered from every tower's shard, as row-major floats with its
+    /// shape, without building the network (e.g. conv1.weight for the filter picture).
+    /// </summary>
+    public static (float[] Values, long[] Shape) Gathered(string folder, AlexNetConfig model, string name)
+    {
+        var blocks = new List<float[]>();
+        long[]? shape = null;
+        for (int t = 0; t < model.Towers; t++)
+        {
+            var path = Path.Combine(folder, CheckpointManifest.TowerFile(t));
+            var all = SafeTensors.Read(path);
+            try
+            {
+                if (!all.TryGetValue(ParamPrefix + name, out var block))
+                    throw new ModelInputException($"checkpoint shard {path}: no tensor '{ParamPrefix + name}' (expected a tower shard of this model)");
+                blocks.Add(block.data<float>().ToArray());
+                shape = shape is null ? block.shape : shape.Select((d, i) => i == 0 ? d + block.shape[0] : d).ToArray();
+            }
+            finally { foreach (var x in all.Values) x.Dispose(); }
+        }
+        return (blocks.SelectMany(b => b).ToArray(), shape!);
+    }
 }

@@ -1,4 +1,5 @@
 using AlexNet.Actors.Hosting;
+using AlexNet.Actors.Inference;
 using AlexNet.Actors.Loading;
 
 namespace AlexNet.Cli.Commands;
@@ -17,6 +18,9 @@ public sealed class TrainCommand : ICommand
         args.RejectUnknown(Name);
         if (args.Positional.Count > 0) throw new UsageException($"unexpected argument '{args.Positional[0]}'");
         var data = DataSources.Resolve(run.Data, Console.Out);
+        // What predict needs from the training set travels with the checkpoints.
+        if (run.Training.CheckpointDir is { } checkpoints)
+            DatasetAssets.Save(checkpoints, data.Statistics, data.Train.Count, data.Train.ClassNames);
         Console.WriteLine($"model: {run.Model with { Classes = run.Model.Classes > 0 ? run.Model.Classes : data.Train.ClassNames.Count }}; " +
                           $"batch {run.Training.BatchSize}, lr {run.Training.LearningRate}, {run.Training.Epochs} epoch(s)" +
                           (run.Training.MaxSteps > 0 ? $" or {run.Training.MaxSteps} steps" : "") +
