@@ -1,3 +1,4 @@
+using Akka.Configuration;
 using AlexNet.Actors.Hosting;
 
 namespace AlexNet.Cli.Commands;
@@ -36,13 +37,19 @@ public static class TrainFlags
           --checkpoint-every N  also checkpoint every N steps  --resume on|off  (on)
         """;
 
-    public static RunConfiguration Read(CliArgs args)
+    public static RunConfiguration Read(CliArgs args) => RunConfiguration.From(Load(args));
+
+    /// <summary>
+    /// The layered configuration: these flags (and <paramref name="extraFlags"/>, for keys only one
+    /// command reads) over --config over hocon/alexnet.conf, with the quickstart preset for synthetic data.
+    /// </summary>
+    public static Config Load(CliArgs args, IEnumerable<(string Flag, string Key)>? extraFlags = null)
     {
         var overrides = new Dictionary<string, string>();
-        foreach (var (flag, key) in Map)
+        foreach (var (flag, key) in Map.Concat(extraFlags ?? Array.Empty<(string, string)>()))
             if (args.String(flag) is { } v) overrides[key] = HoconFiles.Value(v);
         var plain = HoconFiles.Load(args.String("config"), overrides);
         string? preset = plain.GetString("alexnet.data.source") is "auto" or "synthetic" ? "quickstart" : null;
-        return RunConfiguration.From(preset is null ? plain : HoconFiles.Load(args.String("config"), overrides, preset));
+        return preset is null ? plain : HoconFiles.Load(args.String("config"), overrides, preset);
     }
 }

@@ -3,7 +3,7 @@ using SixLabors.ImageSharp.PixelFormats;
 namespace AlexNet.Cli.Pictures;
 
 /// <summary>
-/// A 3×5-pixel font of the characters the plots need (digits, a few lower-case letters, . % - /),
+/// A 3×5-pixel font of the characters the plots need (digits, the lower-case letters of the plot labels, . % - / and parentheses),
 /// so labels need no font files (ImageSharp's text drawing lives in packages not available here).
 /// Each glyph is five rows of three bits, the high bit on the left.
 /// </summary>
@@ -21,8 +21,9 @@ public static class BitmapFont
         ['a'] = new byte[] { 0, 7, 1, 7, 7 }, ['c'] = new byte[] { 0, 7, 4, 4, 7 }, ['e'] = new byte[] { 7, 5, 7, 4, 7 },
         ['h'] = new byte[] { 4, 4, 7, 5, 5 }, ['i'] = new byte[] { 2, 0, 2, 2, 2 }, ['l'] = new byte[] { 6, 2, 2, 2, 7 },
         ['n'] = new byte[] { 0, 6, 5, 5, 5 }, ['o'] = new byte[] { 0, 7, 5, 5, 7 }, ['p'] = new byte[] { 7, 5, 7, 4, 4 },
-        ['r'] = new byte[] { 0, 7, 4, 4, 4 }, ['s'] = new byte[] { 7, 4, 7, 1, 7 }, ['t'] = new byte[] { 4, 7, 4, 4, 7 },
-        ['v'] = new byte[] { 0, 5, 5, 5, 2 }, ['x'] = new byte[] { 0, 5, 2, 2, 5 },
+        ['r'] = new byte[] { 0, 7, 4, 4, 4 }, ['s'] = new byte[] { 0, 3, 4, 1, 6 }, ['t'] = new byte[] { 4, 7, 4, 4, 7 },
+        ['v'] = new byte[] { 0, 5, 5, 5, 2 }, ['x'] = new byte[] { 0, 5, 2, 2, 5 }, ['f'] = new byte[] { 3, 4, 6, 4, 4 },
+        ['g'] = new byte[] { 7, 5, 7, 1, 6 }, ['('] = new byte[] { 1, 2, 2, 2, 1 }, [')'] = new byte[] { 4, 2, 2, 2, 4 },
     };
 
     /// <summary>Width in pixels of <paramref name="text"/> at <paramref name="scale"/> (one blank column between glyphs).</summary>
