@@ -24,12 +24,15 @@ public static class PaperLrn
     private static Tensor ApplyOne(Tensor x, int size, double alpha, double beta, double k)
     {
         using var scope = NewDisposeScope();
+        // Named Scalars: TorchSharp 0.107 does not keep an implicitly converted Scalar alive during the
+        // native call, so a garbage collection mid-call could free it ("INTERNAL ASSERT FAILED at Scalar.h").
+        using Scalar window = size, alphaScalar = alpha, kScalar = k, betaScalar = beta;
         // Sum of squares over a window of `size` channels centred on each channel, zero-padded:
         // average-pool over a (size,1,1) window of the [B,1,C,H,W] view, times size.
         var sq = x.square().unsqueeze(1);
         var padded = nn.functional.pad(sq, new long[] { 0, 0, 0, 0, size / 2, (size - 1) / 2 });
-        var sum = nn.functional.avg_pool3d(padded, new long[] { size, 1, 1 }, new long[] { 1, 1, 1 }).squeeze(1).mul(size);
-        var denominator = sum.mul(alpha).add(k).pow(beta);
+        var sum = nn.functional.avg_pool3d(padded, new long[] { size, 1, 1 }, new long[] { 1, 1, 1 }).squeeze(1).mul(window);
+        var denominator = sum.mul(alphaScalar).add(kScalar).pow(betaScalar);
         return x.div(denominator).MoveToOuterDisposeScope();
     }
 }

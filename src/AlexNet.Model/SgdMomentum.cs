@@ -47,17 +47,20 @@ public sealed class SgdMomentum : IDisposable
             using var g = p.grad;
             if (g is null) continue; // no gradient reached it this step (as torch.optim.SGD does)
             double lambda = decay ? WeightDecay : 0.0;
+            // Named Scalars: TorchSharp 0.107 does not keep an implicitly converted Scalar alive during
+            // the native call, so a garbage collection mid-call could free it.
+            using Scalar mu = Momentum, minusRate = -learningRate, minusDecayRate = -lambda * learningRate, decayScalar = lambda;
             if (Form == MomentumForm.Paper)
             {
-                v.mul_(Momentum).add_(g, alpha: -learningRate);
-                if (lambda != 0) v.add_(p, alpha: -lambda * learningRate);
+                v.mul_(mu).add_(g, alpha: minusRate);
+                if (lambda != 0) v.add_(p, alpha: minusDecayRate);
                 p.add_(v);
             }
             else
             {
-                v.mul_(Momentum).add_(g);
-                if (lambda != 0) v.add_(p, alpha: lambda);
-                p.add_(v, alpha: -learningRate);
+                v.mul_(mu).add_(g);
+                if (lambda != 0) v.add_(p, alpha: decayScalar);
+                p.add_(v, alpha: minusRate);
             }
         }
     }

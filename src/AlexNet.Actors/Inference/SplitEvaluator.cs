@@ -1,3 +1,4 @@
+using TorchSharp;
 using System.Diagnostics;
 using AlexNet.Actors.Training;
 using AlexNet.Data;
@@ -32,7 +33,8 @@ public static class SplitEvaluator
             var labels = Labels(data, samples, centreProbabilities.device);
             centre += TopKErrors.Of(centreProbabilities, labels);
             // Cross-entropy from probabilities; the floor keeps a zero probability finite.
-            lossSum -= centreProbabilities.gather(1, labels.unsqueeze(1)).clamp_min(1e-30).log().sum().item<float>();
+            using Scalar floor = 1e-30; // named: TorchSharp does not keep an implicit Scalar alive during the call
+            lossSum -= centreProbabilities.gather(1, labels.unsqueeze(1)).clamp_min(floor).log().sum().item<float>();
             progress?.Report(start + samples.Length);
         }
         return new EvaluationResult(data.Count, centre, data.Count == 0 ? 0 : lossSum / data.Count, ten, clock.Elapsed);
