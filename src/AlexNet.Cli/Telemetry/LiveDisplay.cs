@@ -65,12 +65,12 @@ public sealed class LiveDisplay
         if (_epochRows.Count > 0)
         {
             var table = new Table().Border(TableBorder.Simple).Collapse();
-            foreach (var c in new[] { "epoch", "loss", "top-1", "val loss", "val top-1", "val top-5", "img/s", "time", "next lr" })
+            foreach (var c in new[] { "epoch", "loss", "top-1", "val loss", "val top-1", "val top-5", "img/s", "next lr" })
                 table.AddColumn(new TableColumn(c).RightAligned().NoWrap());
             foreach (var ep in _epochRows.TakeLast(EpochRows))
                 table.AddRow((ep.Epoch + 1).ToString(), $"{ep.TrainLoss:F4}", Percent(ep.TrainTop1Error), ep.ValidationLoss is { } vl ? $"{vl:F4}" : "-",
                     Percent(ep.ValidationTop1Error), Percent(ep.ValidationTop5Error), $"{ep.ImagesPerSecond:F0}",
-                    TrainingConsole.Format(ep.EpochTime), $"{ep.LearningRate:G3}{(ep.LearningRateReduced ? " (cut)" : "")}");
+                    $"{ep.LearningRate:G3}{(ep.LearningRateReduced ? " (cut)" : "")}");
             rows.Add(table);
         }
         foreach (var n in _notices.TakeLast(NoticeRows))
