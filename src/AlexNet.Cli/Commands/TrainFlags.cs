@@ -1,3 +1,4 @@
+using Akka.Configuration;
 using AlexNet.Actors.Hosting;
 
 namespace AlexNet.Cli.Commands;
@@ -37,10 +38,17 @@ public static class TrainFlags
           --tf32 on|off       TF32 math on Ampere+ GPUs (off)
         """;
 
-    public static RunConfiguration Read(CliArgs args)
+    public static RunConfiguration Read(CliArgs args) => RunConfiguration.From(Load(args));
+
+    /// <summary>
+    /// The layered configuration: these flags (and <paramref name="extraFlags"/>, for keys only one
+    /// command reads) over --config over the data source's CPU preset (quickstart for synthetic data,
+    /// fashion-mnist-quick for Fashion-MNIST) over hocon/alexnet.conf.
+    /// </summary>
+    public static Config Load(CliArgs args, IEnumerable<(string Flag, string Key)>? extraFlags = null)
     {
         var overrides = new Dictionary<string, string>();
-        foreach (var (flag, key) in Map)
+        foreach (var (flag, key) in Map.Concat(extraFlags ?? Array.Empty<(string, string)>()))
             if (args.String(flag) is { } v) overrides[key] = HoconFiles.Value(v);
         var plain = HoconFiles.Load(args.String("config"), overrides);
         // `auto` picks the real small dataset when it is installed; the small data sources come with
@@ -48,6 +56,6 @@ public static class TrainFlags
         var source = plain.GetString("alexnet.data.source");
         if (source == "auto") overrides["alexnet.data.source"] = source = FashionMnistCache.Installed ? "fashion-mnist" : "synthetic";
         string? preset = source switch { "synthetic" => "quickstart", "fashion-mnist" => "fashion-mnist-quick", _ => null };
-        return RunConfiguration.From(HoconFiles.Load(args.String("config"), overrides, preset));
+        return HoconFiles.Load(args.String("config"), overrides, preset);
     }
 }
