@@ -23,7 +23,7 @@ public class StatisticsTests
     [Fact]
     public void Mean_and_covariance_equal_a_direct_two_pass_computation()
     {
-        const int side = 6;
+        const int side = 21; // rows of 16 vectorised pixels and a scalar tail of 5
         var images = RandomImages(25, side, 1);
         var acc = new StatisticsAccumulator(side);
         images.ForEach(i => acc.Add(i));
@@ -60,10 +60,10 @@ public class StatisticsTests
     [Fact]
     public void Accumulators_merged_in_any_split_give_bit_identical_statistics()
     {
-        var images = RandomImages(12, 5, 2);
-        var whole = new StatisticsAccumulator(5);
+        var images = RandomImages(12, 19, 2);
+        var whole = new StatisticsAccumulator(19);
         images.ForEach(i => whole.Add(i));
-        var a = new StatisticsAccumulator(5); var b = new StatisticsAccumulator(5);
+        var a = new StatisticsAccumulator(19); var b = new StatisticsAccumulator(19);
         for (int i = images.Count - 1; i >= 0; i--) (i % 3 == 0 ? a : b).Add(images[i]);
         b.Merge(a);
         var s1 = whole.ToStatistics(); var s2 = b.ToStatistics();
