@@ -47,6 +47,15 @@ public class PrepareTests
         Assert.Equal(train.Count, samples.Count);
         foreach (var s in samples) Assert.Equal(train.ClassNames[train.Label(int.Parse(s[0]))], s[2].Split('/')[0]);
         Assert.Equal(new[] { 0, 1, 2 }, Enumerable.Range(0, 3).Select(val.Label));
+        // Stored records are bit for bit what the converter makes of each source file.
+        var converter = new SourceImageConverter(48);
+        foreach (var s in samples.Where((_, k) => k % 3 == 0))
+        {
+            var expected = new byte[48 * 48 * 3]; var stored = new byte[48 * 48 * 3];
+            Assert.True(converter.Convert(File.ReadAllBytes(Path.Combine(dir["src"], "train", s[2])), expected).Stored);
+            train.ReadPixels(int.Parse(s[0]), stored);
+            Assert.Equal(expected, stored);
+        }
 
         // The stored statistics are those of the stored training images (two-pass, in double).
         var stats = StatisticsFile.Load(PreparedLayout.Statistics(dir["out"]), out long count);
@@ -127,6 +136,16 @@ public class PrepareTests
         Directory.CreateDirectory(dir["src/val/a"]);
         var e = Assert.Throws<DataFormatException>(() => new DatasetPreparer(Small, 1).Run(dir["src"], dir["out"]));
         Assert.Contains(Path.Combine(dir["src"], "train"), e.Message);
+    }
+
+    [Fact]
+    public void A_validation_class_that_is_not_a_training_class_is_refused()
+    {
+        using var dir = new TempFolder();
+        Directory.CreateDirectory(dir["src/train/cat"]);
+        Directory.CreateDirectory(dir["src/val/dog"]);
+        var e = Assert.Throws<DataFormatException>(() => new DatasetPreparer(Small, 1).Run(dir["src"], dir["out"]));
+        Assert.Contains(Path.Combine(dir["src"], "val", "dog"), e.Message);
     }
 
     private static Dictionary<string, byte[]> Files(string root) =>
