@@ -64,7 +64,7 @@ public sealed class DatasetPreparer
         }) { IsBackground = true, Name = $"prepare-{w}" }).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
-        if (failure is not null) throw failure is DataFormatException ? failure : new IOException($"prepare failed: {failure.Message}", failure);
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         cancel.ThrowIfCancellationRequested();
 
         void Work(int w)
