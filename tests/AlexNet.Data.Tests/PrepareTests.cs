@@ -139,6 +139,26 @@ public class PrepareTests
     }
 
     [Fact]
+    public void Rerun_after_a_source_was_removed_redoes_changed_shards_and_drops_stale_ones()
+    {
+        using var dir = new TempFolder();
+        MakeSource(dir["src"]);
+        new DatasetPreparer(Small, 2).Run(dir["src"], dir["out"]);
+        string train = Path.Combine(dir["out"], "train");
+        Assert.True(File.Exists(Path.Combine(train, PreparedLayout.ShardFile(3))));
+        File.Delete(Path.Combine(dir["src"], "train", "n01", "stripes.png")); // 9 training images: 3 shards
+        var summary = new DatasetPreparer(Small, 2).Run(dir["src"], dir["out"]);
+        Assert.Equal(9, summary.Splits["train"].Stored);
+        Assert.False(File.Exists(Path.Combine(train, PreparedLayout.ShardFile(3))));
+        Assert.False(File.Exists(Path.Combine(train, PreparedLayout.ShardRecordFile(3))));
+        using var data = new PreparedDataset(train);
+        Assert.Equal(9, data.Count);
+        data.VerifyChecksums();
+        StatisticsFile.Load(PreparedLayout.Statistics(dir["out"]), out long count);
+        Assert.Equal(9, count);
+    }
+
+    [Fact]
     public void A_validation_class_that_is_not_a_training_class_is_refused()
     {
         using var dir = new TempFolder();
