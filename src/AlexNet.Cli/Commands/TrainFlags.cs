@@ -50,12 +50,13 @@ public static class TrainFlags
         var overrides = new Dictionary<string, string>();
         foreach (var (flag, key) in Map.Concat(extraFlags ?? Array.Empty<(string, string)>()))
             if (args.String(flag) is { } v) overrides[key] = HoconFiles.Value(v);
-        var plain = HoconFiles.Load(args.String("config"), overrides);
+        var user = HoconFiles.ParseUserFile(args.String("config"));
+        var plain = HoconFiles.Layer(user, overrides, preset: null);
         // `auto` picks the real small dataset when it is installed; the small data sources come with
         // a CPU-sized preset underneath the user's own settings.
         var source = plain.GetString("alexnet.data.source");
         if (source == "auto") overrides["alexnet.data.source"] = source = FashionMnistCache.Installed ? "fashion-mnist" : "synthetic";
         string? preset = source switch { "synthetic" => "quickstart", "fashion-mnist" => "fashion-mnist-quick", _ => null };
-        return HoconFiles.Load(args.String("config"), overrides, preset);
+        return HoconFiles.Layer(user, overrides, preset);
     }
 }
