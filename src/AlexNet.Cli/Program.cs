@@ -14,6 +14,12 @@ ICommand[] commands =
     new PrepareCommand(),
     new ImportCommand(),
     new BenchLoaderCommand(),
+    new EvalCommand(),
+    new ExportCommand(),
+    new ImportWeightsCommand(),
+    new FiltersCommand(),
+    new PredictCommand(),
+    new NeighboursCommand(),
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -40,7 +46,8 @@ try
     return command.Run(new CliArgs(args.Skip(1), command.Flags));
 }
 catch (Exception e) when (e is UsageException or InvalidModelConfigException or DeviceUnavailableException
-                           or AlexNet.Actors.Hosting.ConfigurationFileException or AlexNet.Data.DataFormatException)
+                           or AlexNet.Actors.Hosting.ConfigurationFileException or AlexNet.Data.DataFormatException
+                           or AlexNet.Actors.Inference.ModelInputException)
 {
     Console.Error.WriteLine($"alexnet {command.Name}: {e.Message}");
     return 2;

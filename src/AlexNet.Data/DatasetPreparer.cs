@@ -64,7 +64,7 @@ public sealed class DatasetPreparer
         }) { IsBackground = true, Name = $"prepare-{w}" }).ToList();
         threads.ForEach(t => t.Start());
         threads.ForEach(t => t.Join());
-        if (failure is not null) throw failure is DataFormatException ? failure : new IOException($"prepare failed: {failure.Message}", failure);
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         cancel.ThrowIfCancellationRequested();
 
         void Work(int w)
@@ -92,7 +92,8 @@ public sealed class DatasetPreparer
         var statistics = total.ToStatistics();
         StatisticsFile.Save(PreparedLayout.Statistics(output), statistics, total.ImageCount);
         StatisticsFile.SaveSummary(PreparedLayout.StatisticsSummary(output), statistics, total.ImageCount);
-        var summaries = WriteIndexes(output, classes, splits, jobs, records);
+        var perSplit = splits.Select(split => (split, jobs.Select((job, j) => (job, j)).Where(p => p.job.Split == split).Select(p => records[p.j]).ToList()));
+        var summaries = PreparedOutputWriter.Write(output, _settings, classes, perSplit);
         return new PrepareSummary(summaries, reused, DateTime.UtcNow - started, statistics);
     }
 
@@ -178,29 +179,5 @@ public sealed class DatasetPreparer
         using var decoded = Image.Load<Rgb24>(ImageSharpSettings.SingleThreaded, encoded);
         decoded.CopyPixelDataTo(square);
         return encoded;
-    }
-
-    private Dictionary<string, SplitSummary> WriteIndexes(string output, string[] classes, List<ImageFolderSplit> splits, List<Job> jobs, ShardRecord[] records)
-    {
-        var summaries = new Dictionary<string, SplitSummary>();
-        var report = new List<string> { ReportLine.Header };
-        foreach (var split in splits)
-        {
-            string dir = PreparedLayout.Split(output, split.Name);
-            var mine = jobs.Select((job, j) => (job, record: records[j])).Where(p => p.job.Split == split).Select(p => p.record).ToList();
-            new PreparedIndex(PreparedIndex.CurrentVersion, _settings.Size, _settings.Format, classes,
-                mine.Select(r => new ShardEntry(r.File, r.Count, r.Bytes, r.Sha256)).ToArray()).Save(PreparedLayout.Index(dir));
-            var samples = new List<string> { "index\tlabel\tpath" };
-            int index = 0;
-            foreach (var r in mine)
-                for (int k = 0; k < r.Count; k++) samples.Add($"{index++}\t{r.Labels[k]}\t{r.Samples[k]}");
-            File.WriteAllLines(PreparedLayout.Samples(dir), samples);
-            var lines = mine.SelectMany(r => r.Report).ToList();
-            report.AddRange(lines.Select(l => l.ToTsv()));
-            report.AddRange(split.Ignored.Select(p => new ReportLine(split.Name, p, "ignored", "not a .jpg, .jpeg or .png file").ToTsv()));
-            summaries[split.Name] = new SplitSummary(index, lines.Count(l => l.Action == "converted"), lines.Count(l => l.Action == "skipped"), split.Ignored.Count);
-        }
-        File.WriteAllLines(PreparedLayout.Report(output), report);
-        return summaries;
     }
 }

@@ -65,6 +65,17 @@ public static class ComputeDevice
         throw new DeviceUnavailableException($"device '{spec}': expected cpu, cuda or cuda:N");
     }
 
+    /// <summary>
+    /// TF32 tensor-core math for matrix multiplies and cuDNN convolutions on Ampere and newer GPUs
+    /// (10-bit mantissa products, fp32 accumulation). Process-wide; no effect on CPU.
+    /// </summary>
+    public static void UseTf32(bool on)
+    {
+        if (!(TryInitializeDeviceType(DeviceType.CUDA) && cuda.is_available())) return;
+        backends.cuda.matmul.allow_tf32 = on;
+        backends.cudnn.allow_tf32 = on;
+    }
+
     /// <summary>Intra-op threads for one of <paramref name="sharers"/> workers sharing this machine's cores.</summary>
     public static int ThreadsPerWorker(int sharers) => Math.Max(1, Environment.ProcessorCount / Math.Max(1, sharers));
 }

@@ -19,8 +19,9 @@ public sealed class DropoutMasks(long runSeed, long step, int towers, double p)
         if (p == 0) return ones(batch, units, device: device);
         using var scope = NewDisposeScope();
         using var generator = new Generator(MixSeed(runSeed, step, (int)layer, tower), device);
-        var keep = rand(new[] { batch, units }, device: device, generator: generator).ge(p);
-        return keep.to_type(ScalarType.Float32).mul(1.0 / (1.0 - p)).MoveToOuterDisposeScope();
+        using TorchSharp.Scalar threshold = p, scale = 1.0 / (1.0 - p); // held for the calls (see Scalars)
+        var keep = rand(new[] { batch, units }, device: device, generator: generator).ge(threshold);
+        return keep.to_type(ScalarType.Float32).mul(scale).MoveToOuterDisposeScope();
     }
 
     /// <summary>The full layer's mask: the towers' masks side by side, as the reference needs it.</summary>

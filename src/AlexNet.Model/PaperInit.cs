@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace AlexNet.Model;
@@ -44,7 +45,11 @@ public static class PaperInit
                 using var draw = empty(p.shape, ScalarType.Float32, CPU).normal_(0, WeightStdFor(reference.Config, name, p.shape), generator);
                 p.copy_(draw);
             }
-            else p.fill_(BiasValue(name));
+            else
+            {
+                using Scalar bias = BiasValue(name); // held for the call (see Scalars)
+                p.fill_(bias);
+            }
         }
     }
 

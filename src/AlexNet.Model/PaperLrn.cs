@@ -24,12 +24,13 @@ public static class PaperLrn
     private static Tensor ApplyOne(Tensor x, int size, double alpha, double beta, double k)
     {
         using var scope = NewDisposeScope();
+        using Scalar sizeS = size, alphaS = alpha, kS = k, betaS = beta; // held for the calls (see Scalars)
         // Sum of squares over a window of `size` channels centred on each channel, zero-padded:
         // average-pool over a (size,1,1) window of the [B,1,C,H,W] view, times size.
-        var sq = x.square().unsqueeze(1);
+        var sq = x.mul(x).unsqueeze(1); // not square(): TorchSharp implements it as pow(2), an implicit Scalar
         var padded = nn.functional.pad(sq, new long[] { 0, 0, 0, 0, size / 2, (size - 1) / 2 });
-        var sum = nn.functional.avg_pool3d(padded, new long[] { size, 1, 1 }, new long[] { 1, 1, 1 }).squeeze(1).mul(size);
-        var denominator = sum.mul(alpha).add(k).pow(beta);
+        var sum = nn.functional.avg_pool3d(padded, new long[] { size, 1, 1 }, new long[] { 1, 1, 1 }).squeeze(1).mul(sizeS);
+        var denominator = sum.mul(alphaS).add(kS, Scalars.One).pow(betaS);
         return x.div(denominator).MoveToOuterDisposeScope();
     }
 }

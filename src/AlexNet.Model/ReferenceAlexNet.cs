@@ -42,19 +42,14 @@ public sealed class ReferenceAlexNet : nn.Module<Tensor, Tensor>
     public Tensor Forward(Tensor image, DropoutMasks? masks)
     {
         using var scope = NewDisposeScope();
-        int k = Config.Towers;
-        var x = Tower.Pool(PaperLrn.Apply(F.relu(conv1.forward(image)), groups: k));
-        x = Tower.Pool(PaperLrn.Apply(F.relu(conv2.forward(x)), groups: k));
-        x = F.relu(conv3.forward(x));
-        x = F.relu(conv4.forward(x));
-        x = Tower.Pool(F.relu(conv5.forward(x))).flatten(1);
+        var x = Pool5(image);
         x = Tower.Dropout(F.relu(fc6.forward(x)), masks?.Full(Segment.Fc6, x.shape[0], Config.Fc6Units, x.device));
         x = Tower.Dropout(F.relu(fc7.forward(x)), masks?.Full(Segment.Fc7, x.shape[0], Config.Fc7Units, x.device));
         return fc8.forward(x).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Output of fc7 after ReLU (the 4096-d feature space of the paper's Figure 4), no dropout.</summary>
-    public Tensor Features(Tensor image)
+    /// <summary>conv1 … pool5, flattened: what fc6 reads.</summary>
+    private Tensor Pool5(Tensor image)
     {
         using var scope = NewDisposeScope();
         int k = Config.Towers;
@@ -62,8 +57,14 @@ public sealed class ReferenceAlexNet : nn.Module<Tensor, Tensor>
         x = Tower.Pool(PaperLrn.Apply(F.relu(conv2.forward(x)), groups: k));
         x = F.relu(conv3.forward(x));
         x = F.relu(conv4.forward(x));
-        x = Tower.Pool(F.relu(conv5.forward(x))).flatten(1);
-        x = F.relu(fc6.forward(x));
+        return Tower.Pool(F.relu(conv5.forward(x))).flatten(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Output of fc7 after ReLU (the 4096-d feature space of the paper's Figure 4), no dropout.</summary>
+    public Tensor Features(Tensor image)
+    {
+        using var scope = NewDisposeScope();
+        var x = F.relu(fc6.forward(Pool5(image)));
         return F.relu(fc7.forward(x)).MoveToOuterDisposeScope();
     }
 }

@@ -42,22 +42,24 @@ public sealed class SgdMomentum : IDisposable
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
+        // Every Scalar is held for the whole loop (see Scalars).
+        using Scalar mu = Momentum, minusRate = -learningRate, minusDecayRate = -WeightDecay * learningRate, decayS = WeightDecay;
         foreach (var (_, p, v, decay) in _state)
         {
             using var g = p.grad;
             if (g is null) continue; // no gradient reached it this step (as torch.optim.SGD does)
-            double lambda = decay ? WeightDecay : 0.0;
+            bool decays = decay && WeightDecay != 0;
             if (Form == MomentumForm.Paper)
             {
-                v.mul_(Momentum).add_(g, alpha: -learningRate);
-                if (lambda != 0) v.add_(p, alpha: -lambda * learningRate);
-                p.add_(v);
+                v.mul_(mu).add_(g, minusRate);
+                if (decays) v.add_(p, minusDecayRate);
+                p.add_(v, Scalars.One);
             }
             else
             {
-                v.mul_(Momentum).add_(g);
-                if (lambda != 0) v.add_(p, alpha: lambda);
-                p.add_(v, alpha: -learningRate);
+                v.mul_(mu).add_(g, Scalars.One);
+                if (decays) v.add_(p, decayS);
+                p.add_(v, minusRate);
             }
         }
     }

@@ -19,9 +19,10 @@ namespace AlexNet.Actors.Tests;
 public class ActorsEqualReferenceTests() : TestKit(TestSetup.Akka)
 {
     [Theory]
-    [InlineData(2, MomentumForm.Paper)]
-    [InlineData(4, MomentumForm.PyTorch)]
-    public void N_steps_through_the_actors_equal_N_steps_of_the_reference(int k, MomentumForm form)
+    [InlineData(2, MomentumForm.Paper, false)]
+    [InlineData(2, MomentumForm.Paper, true)]
+    [InlineData(4, MomentumForm.PyTorch, false)]
+    public void N_steps_through_the_actors_equal_N_steps_of_the_reference(int k, MomentumForm form, bool shareInputs)
     {
         const int steps = 6, batch = 16;
         var config = TestSetup.Tiny(k);
@@ -35,7 +36,7 @@ public class ActorsEqualReferenceTests() : TestKit(TestSetup.Akka)
         var towers = Enumerable.Range(0, k).Select(_ => Sys.ActorOf(TowerActor.Props("cpu", 1))).ToList();
         var loaders = Enumerable.Range(0, 2).Select(_ => Sys.ActorOf(DataLoaderActor.Props(data, TestSetup.Augmentation, settings.Seed))).ToList();
         var listener = CreateTestProbe();
-        Sys.ActorOf(CoordinatorActor.Props(config, settings, towers, loaders, listener.Ref));
+        Sys.ActorOf(CoordinatorActor.Props(config, settings, towers, loaders, listener.Ref, shareInputs: shareInputs));
         var outcome = listener.FishForMessage<object>(m => m is TrainingFinished or TrainingFailed, TimeSpan.FromMinutes(3));
         var finished = outcome as TrainingFinished ?? throw new Xunit.Sdk.XunitException(((TrainingFailed)outcome).Reason);
         Assert.Equal(steps, finished.Steps);

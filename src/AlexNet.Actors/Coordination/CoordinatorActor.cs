@@ -29,6 +29,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly IReadOnlyList<IActorRef> _loaders;
     private readonly IActorRef _listener;
     private readonly Device _device;
+    private readonly bool _shareInputs;
+    private readonly Dictionary<string, InputNormalizer> _normalizers = new(); // by device, when sharing inputs
+    private readonly string[] _towerDevices;
 
     private AlexNetConfig _config = null!;
     private DataDescription _data = null!;
@@ -45,9 +48,15 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    /// <param name="shareInputs">
+    /// True when every tower lives in this process: the coordinator then normalises each batch once
+    /// per device and hands the towers that tensor by reference.
+    /// </param>
     public CoordinatorActor(AlexNetConfig config, TrainingSettings settings, IReadOnlyList<IActorRef> towers,
-        IReadOnlyList<IActorRef> loaders, IActorRef listener, string deviceSpec)
+        IReadOnlyList<IActorRef> loaders, IActorRef listener, string deviceSpec, bool shareInputs = false)
     {
+        _shareInputs = shareInputs;
+        _towerDevices = new string[towers.Count];
         _requestedConfig = config;
         _settings = settings.Check();
         _towers = towers;
@@ -61,8 +70,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     }
 
     public static Props Props(AlexNetConfig config, TrainingSettings settings, IReadOnlyList<IActorRef> towers,
-        IReadOnlyList<IActorRef> loaders, IActorRef listener, string deviceSpec = "cpu") =>
-        Akka.Actor.Props.Create(() => new CoordinatorActor(config, settings, towers, loaders, listener, deviceSpec))
+        IReadOnlyList<IActorRef> loaders, IActorRef listener, string deviceSpec = "cpu", bool shareInputs = false) =>
+        Akka.Actor.Props.Create(() => new CoordinatorActor(config, settings, towers, loaders, listener, deviceSpec, shareInputs))
             .WithDispatcher("akka.actor.coordinator-dispatcher");
 
     protected override void PreStart()
@@ -85,6 +94,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<TowerReady>(m =>
         {
             _log.Info("tower {0} ready on {1}: {2:N0} parameters", m.Index, m.Device, m.Parameters);
+            _towerDevices[m.Index] = m.Device;
+            if (_shareInputs && !_normalizers.ContainsKey(m.Device))
+                _normalizers[m.Device] = new InputNormalizer(_data.Statistics, new Device(m.Device));
             if (++_readyTowers < _towers.Count) return;
             _progress.Start();
             _prefetcher.Fill(Self);
@@ -165,6 +177,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         });
         Batches();
         CommonFailures();
+    }
+
+    protected override void PostStop()
+    {
+        foreach (var n in _normalizers.Values) n.Dispose();
     }
 
     private void Done()
@@ -275,7 +292,16 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         double epochPosition = key.Epoch + (double)key.Index / _progress.BatchesPerEpoch;
         double rate = _schedule.RateAt(_progress.Step, epochPosition);
         _current = new ActiveStep(id, key, batch, rate, Stopwatch.StartNew());
-        foreach (var t in _towers) t.Tell(new BeginStep(id, batch, train));
+        if (_shareInputs)
+        {
+            foreach (var (device, normalizer) in _normalizers)
+            {
+                using var input = normalizer.Normalize(batch);
+                for (int t = 0; t < _towers.Count; t++)
+                    if (_towerDevices[t] == device) _towers[t].Tell(new BeginStep(id, batch, train, input.alias().DetachFromDisposeScope()));
+            }
+        }
+        else foreach (var t in _towers) t.Tell(new BeginStep(id, batch, train));
         EnterForward(Segment.Stem);
     }
 

@@ -1,3 +1,4 @@
+using AlexNet.Model;
 using static TorchSharp.torch;
 
 namespace AlexNet.Actors.Coordination;
@@ -25,7 +26,7 @@ public static class StepRouting
         foreach (var g in gradients) scope.Attach(g);
         var total = gradients[0].device == device ? gradients[0] : gradients[0].to(device);
         for (int t = 1; t < gradients.Length; t++)
-            total.add_(gradients[t].device == device ? gradients[t] : gradients[t].to(device));
+            total.AddInPlace(gradients[t].device == device ? gradients[t] : gradients[t].to(device));
         return total.MoveToOuterDisposeScope();
     }
 

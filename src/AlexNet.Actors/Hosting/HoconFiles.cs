@@ -28,24 +28,32 @@ public static class HoconFiles
     /// values (from flags); <paramref name="userFile"/> is a path or "preset:NAME" for an embedded preset.
     /// </summary>
     /// <param name="preset">An embedded preset layered between the reference and the user's file, or null.</param>
-    public static Config Load(string? userFile, IReadOnlyDictionary<string, string> overrides, string? preset = null)
+    public static Config Load(string? userFile, IReadOnlyDictionary<string, string> overrides, string? preset = null) =>
+        Layer(ParseUserFile(userFile), overrides, preset);
+
+    /// <summary>The user's --config file (read once: it may be a pipe), or null when none is given.</summary>
+    public static Config? ParseUserFile(string? userFile)
+    {
+        if (userFile is null) return null;
+        string text;
+        if (userFile.StartsWith("preset:", StringComparison.Ordinal))
+            text = Read($"presets/{userFile["preset:".Length..]}.conf");
+        else if (!File.Exists(userFile))
+            throw new ConfigurationFileException($"--config {userFile}: no such file");
+        else text = File.ReadAllText(userFile);
+        try { return ConfigurationFactory.ParseString(text); }
+        catch (Exception e)
+        {
+            throw new ConfigurationFileException($"--config {userFile}: not valid HOCON: {e.Message}");
+        }
+    }
+
+    /// <summary>overrides ▸ user file ▸ preset ▸ hocon/alexnet.conf.</summary>
+    public static Config Layer(Config? user, IReadOnlyDictionary<string, string> overrides, string? preset)
     {
         var config = Reference;
         if (preset is not null) config = ConfigurationFactory.ParseString(Read($"presets/{preset}.conf")).WithFallback(config);
-        if (userFile is not null)
-        {
-            string text;
-            if (userFile.StartsWith("preset:", StringComparison.Ordinal))
-                text = Read($"presets/{userFile["preset:".Length..]}.conf");
-            else if (!File.Exists(userFile))
-                throw new ConfigurationFileException($"--config {userFile}: no such file");
-            else text = File.ReadAllText(userFile);
-            try { config = ConfigurationFactory.ParseString(text).WithFallback(config); }
-            catch (Exception e) when (e is not ConfigurationFileException)
-            {
-                throw new ConfigurationFileException($"--config {userFile}: not valid HOCON: {e.Message}");
-            }
-        }
+        if (user is not null) config = user.WithFallback(config);
         if (overrides.Count > 0)
         {
             var text = string.Join("\n", overrides.Select(o => $"{o.Key} = {o.Value}"));

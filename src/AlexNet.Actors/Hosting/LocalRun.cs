@@ -46,7 +46,7 @@ public static class LocalRun
             var loaders = new List<IActorRef>();
             for (int l = 0; l < Math.Max(1, o.Loaders); l++)
                 loaders.Add(await Create(guardian, DataLoaderActor.Props(o.Data, o.Augmentation, o.Training.Seed), $"loader-{l}"));
-            var coordinator = await Create(guardian, CoordinatorActor.Props(o.Model, o.Training, towers, loaders, listener, devices[0]), "coordinator");
+            var coordinator = await Create(guardian, CoordinatorActor.Props(o.Model, o.Training, towers, loaders, listener, devices[0], shareInputs: true), "coordinator");
             guardian.Tell(new RunGuardian.ReportFailuresTo(coordinator));
             listener.Tell(new RunListener.Watch(coordinator));
 

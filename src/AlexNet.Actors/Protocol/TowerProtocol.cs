@@ -41,12 +41,14 @@ public sealed record ShardSaveFailed(long Step, int Tower, string Reason);
 public sealed record TowerReady(int Index, long Parameters, string Device);
 
 /// <summary>
-/// Coordinator → every tower: start step <paramref name="Step"/> on this batch (each tower gets the
-/// same batch and normalises it on its own device) and run the stem (conv1…pool2) on its slice.
+/// Coordinator → every tower: start step <paramref name="Step"/> on this batch and run the stem
+/// (conv1…pool2) on its slice. Each tower normalises the batch on its own device, unless
+/// <paramref name="Input"/> carries the normalised images already (towers in the coordinator's
+/// process sharing a device get one normalised tensor, by reference, instead of K copies).
 /// <paramref name="Train"/> false = evaluation: no graph, no dropout, no backward.
 /// Reply: <see cref="SegmentOutput"/> for <see cref="Segment.Stem"/>.
 /// </summary>
-public sealed record BeginStep(long Step, ImageBatch Batch, bool Train);
+public sealed record BeginStep(long Step, ImageBatch Batch, bool Train, Tensor? Input = null);
 
 /// <summary>
 /// Coordinator → every tower: run <paramref name="Segment"/> (Trunk, Fc6, Fc7 or Fc8) on the full

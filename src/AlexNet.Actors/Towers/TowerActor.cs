@@ -103,7 +103,7 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
         _step = new TowerStep(m.Step, m.Train);
         Become(InStep);
         using var scope = NewDisposeScope();
-        var image = _normalizer!.Normalize(m.Batch);
+        var image = m.Input is { } given ? OnDevice(given, scope) : _normalizer!.Normalize(m.Batch);
         if (m.Train)
         {
             var output = _tower!.Forward(Segment.Stem, image).DetachFromDisposeScope();
@@ -283,6 +283,7 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
     {
         switch (m)
         {
+            case BeginStep b: b.Input?.Dispose(); break;
             case ForwardSegment f: f.Input.Dispose(); break;
             case BackwardSegment b: b.OutputGradient.Dispose(); break;
         }

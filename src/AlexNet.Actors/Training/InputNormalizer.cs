@@ -1,4 +1,5 @@
 using AlexNet.Data;
+using AlexNet.Model;
 using static TorchSharp.torch;
 
 namespace AlexNet.Actors.Training;
@@ -29,11 +30,11 @@ public sealed class InputNormalizer : IDisposable
         long n = batch.Count, s = batch.Side;
         using var raw = tensor(batch.Pixels, new[] { n, 3, s, s });
         var x = raw.to(_device).to_type(ScalarType.Float32);
-        if (_mean is not null) x = x.sub_(MeanCrops(batch));
+        if (_mean is not null) x = x.SubInPlace(MeanCrops(batch));
         if (batch.Lighting.Any(v => v != 0))
         {
             using var light = tensor(batch.Lighting, new[] { n, 3L, 1, 1 });
-            x = x.add_(light.to(_device));
+            x = x.AddInPlace(light.to(_device));
         }
         return x.MoveToOuterDisposeScope();
     }

@@ -17,11 +17,11 @@ namespace AlexNet.Cli.Commands;
 public sealed class BenchCommand : ICommand
 {
     public string Name => "bench";
+    public IReadOnlyCollection<string> Flags => new[] { "tf32", "cluster" };
     public string Summary => "images/s: reference vs actor pipeline; --cluster: one process vs separate processes";
-    public IReadOnlyCollection<string> Flags => new[] { "cluster" };
     public string Usage => """
         usage: alexnet bench [--towers K] [--batch B] [--width W] [--crop S] [--classes N] [--device D]
-                             [--steps N] [--warmup N] [--loaders L]
+                             [--steps N] [--warmup N] [--loaders L] [--tf32]
           defaults: the paper's network (K=2, width 1, crop 224, 1000 classes), batch 128, cpu,
           3 timed steps after 1 warm-up step for each. Images come from an in-memory synthetic set, so
           loaders cost next to nothing and the ratio measures the towers and the coordinator.
@@ -39,11 +39,13 @@ public sealed class BenchCommand : ICommand
         }.Validate();
         int batch = args.Int("batch") ?? 128, steps = args.Int("steps") ?? 3, warmup = args.Int("warmup") ?? 1, loaders = args.Int("loaders") ?? 2;
         string device = args.String("device") ?? "cpu";
+        bool tf32 = args.Flag("tf32");
         args.RejectUnknown(Name);
         if (steps < 1 || warmup < 0 || batch < 1) throw new UsageException("--steps ≥ 1, --warmup ≥ 0 and --batch ≥ 1 are required");
 
         var towerDevices = LocalRun.TowerDevices(device, config.Towers);
         var mainDevice = ComputeDevice.Resolve(towerDevices[0]);
+        ComputeDevice.UseTf32(tf32);
         int side = config.Crop + Math.Max(8, config.Crop / 7);
         var synthetic = new SyntheticDataset(Math.Max(2 * batch, 256), config.Classes, side, seed: 1);
         var pool = InMemoryDataset.Snapshot(synthetic, synthetic.Count);
@@ -51,7 +53,7 @@ public sealed class BenchCommand : ICommand
         var augmentation = new AugmentationSettings(config.Crop, Flip: true, LightingStd: 0.1);
         var settings = new TrainingSettings { BatchSize = batch, Epochs = 1000, MaxSteps = warmup + steps, Seed = 1, LogEvery = 1, Validate = false, LearningRate = 0.001 };
 
-        Console.WriteLine($"bench: {config}, batch {batch}, device {device}, {Environment.ProcessorCount} cores; {warmup} warm-up + {steps} timed steps each");
+        Console.WriteLine($"bench: {config}, batch {batch}, device {device}{(tf32 ? " (TF32 on)" : "")}, {Environment.ProcessorCount} cores; {warmup} warm-up + {steps} timed steps each");
         Console.WriteLine($"data: {data.Name}");
 
         // One process: the reference network with every core.

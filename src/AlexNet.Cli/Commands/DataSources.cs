@@ -11,9 +11,12 @@ public static class DataSources
     {
         switch (s.Source)
         {
+            case "fashion-mnist":
+                return Prepared(FashionMnistCache.Ensure(s.CacheDir, s.FashionMnistSize, log), log);
             case "auto":
             case "synthetic":
-                var d = LoaderData.Synthetic(s.SyntheticTrain, s.SyntheticValidation, s.SyntheticClasses, s.SyntheticSide, seed: 1);
+                int side = s.SyntheticSide > 0 ? s.SyntheticSide : s.Augmentation.Crop + (s.Augmentation.Crop + 6) / 7;
+                var d = LoaderData.Synthetic(s.SyntheticTrain, s.SyntheticValidation, s.SyntheticClasses, side, seed: 1);
                 log.WriteLine($"data: {d.Name}");
                 return d;
             default:

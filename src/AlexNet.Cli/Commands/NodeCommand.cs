@@ -49,7 +49,7 @@ public sealed class NodeCommand : ICommand
         foreach (var (flag, key, isList) in Map)
             if (args.String(flag) is { } v) below[key] = isList ? ClusterConfig.ListValue(v) : HoconFiles.Value(v);
         string? report = args.String("report");
-        var config = TrainFlags.Load(args, below).WithFallback(ClusterConfig.Defaults);
+        var config = TrainFlags.Load(args, below: below).WithFallback(ClusterConfig.Defaults);
         args.RejectUnknown(Name);
         if (args.Positional.Count > 0) throw new UsageException($"unexpected argument '{args.Positional[0]}'");
         var run = RunConfiguration.From(config);

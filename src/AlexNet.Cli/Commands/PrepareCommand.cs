@@ -57,8 +57,8 @@ public sealed class PrepareCommand : ICommand
         finally
         {
             Console.CancelKeyPress -= stop;
+            progress.Finish(); // an error message must not land on the progress bar's line
         }
-        progress.Finish();
         foreach (var (split, s) in summary.Splits)
             Console.WriteLine($"{split}: {s.Stored} images stored ({s.Converted} converted), {s.Skipped} skipped, {s.Ignored} other files ignored");
         var st = summary.Statistics;

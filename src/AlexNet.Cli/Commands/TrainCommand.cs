@@ -1,5 +1,7 @@
 using AlexNet.Actors.Hosting;
+using AlexNet.Actors.Inference;
 using AlexNet.Actors.Loading;
+using AlexNet.Cli.Telemetry;
 
 namespace AlexNet.Cli.Commands;
 
@@ -8,23 +10,42 @@ public sealed class TrainCommand : ICommand
 {
     public string Name => "train";
     public string Summary => "train AlexNet with tower, loader and coordinator actors in this process";
-    public string Usage => "usage: alexnet train [options]\n" + TrainFlags.Help +
+    public string Usage => "usage: alexnet train [options]\n" + TrainFlags.Help + TelemetrySettings.Help +
         "\nWith no options: the synthetic set (10 classes, 2048 + 512 images), crop 64, width 0.25, 2 towers, batch 64, 8 epochs (about 20 s on 2 cores).";
 
     public int Run(CliArgs args)
     {
-        var run = TrainFlags.Read(args);
+        var config = TrainFlags.Load(args, TelemetrySettings.Flags);
+        var run = RunConfiguration.From(config);
+        var telemetry = TelemetrySettings.From(config, run.Training.CheckpointDir);
         args.RejectUnknown(Name);
         if (args.Positional.Count > 0) throw new UsageException($"unexpected argument '{args.Positional[0]}'");
         var data = DataSources.Resolve(run.Data, Console.Out);
-        Console.WriteLine($"model: {run.Model with { Classes = run.Model.Classes > 0 ? run.Model.Classes : data.Train.ClassNames.Count }}; " +
+        if (run.Tf32) AlexNet.Model.ComputeDevice.UseTf32(true);
+        var model = run.Model with { Classes = run.Model.Classes > 0 ? run.Model.Classes : data.Train.ClassNames.Count };
+        Console.WriteLine($"model: {model}; " +
                           $"batch {run.Training.BatchSize}, lr {run.Training.LearningRate}, {run.Training.Epochs} epoch(s)" +
                           (run.Training.MaxSteps > 0 ? $" or {run.Training.MaxSteps} steps" : "") +
                           $", {run.Data.Loaders} loader(s), device {run.Device}, seed {run.Training.Seed}");
+        // What predict needs from the training set travels with the checkpoints.
+        if (run.Training.CheckpointDir is { } checkpoints)
+            DatasetAssets.Save(checkpoints, data.Statistics, data.Train.Count, data.Train.ClassNames);
+        using var recorder = telemetry.RunDir is { } folder
+            ? new RunRecorder(folder, telemetry.TensorBoard, model, line => Console.Error.WriteLine("warning: " + line))
+            : null;
+        if (recorder is not null)
+            Console.WriteLine($"run folder: {recorder.Folder} (metrics.csv, curves.png{(run.Training.CheckpointDir is null ? "" : ", filters.png")}" +
+                              $"{(recorder.EventFile is null ? "" : $"; tensorboard --logdir {recorder.Folder}")})");
         var options = new LocalRunOptions(run.Model, run.Training, data, run.Data.Augmentation, run.Data.Loaders, run.Device, run.IntraOpThreads);
         try
         {
-            LocalRun.RunAsync(options, TrainingConsole.Print).GetAwaiter().GetResult();
+            if (telemetry.LiveDisplay)
+            {
+                var finished = new LiveDisplay(run.Training.Epochs).Show(report =>
+                    LocalRun.RunAsync(options, e => { recorder?.OnEvent(e); report(e); }).GetAwaiter().GetResult());
+                TrainingConsole.Print(finished);
+            }
+            else LocalRun.RunAsync(options, e => { recorder?.OnEvent(e); TrainingConsole.Print(e); }).GetAwaiter().GetResult();
             return 0;
         }
         catch (TrainingFailedException e)

@@ -1,3 +1,4 @@
+using Akka.Configuration;
 using AlexNet.Actors.Hosting;
 
 namespace AlexNet.Cli.Commands;
@@ -16,7 +17,7 @@ public static class TrainFlags
         ("data", "alexnet.data.source"), ("loaders", "alexnet.data.loaders"), ("lighting", "alexnet.data.lighting-std"),
         ("prefetch", "alexnet.coordinator.max-batches-in-flight"), ("threads", "alexnet.tower.intra-op-threads"),
         ("checkpoint-dir", "alexnet.checkpoint.dir"), ("checkpoint-every", "alexnet.checkpoint.every-steps"),
-        ("resume", "alexnet.checkpoint.resume"),
+        ("resume", "alexnet.checkpoint.resume"), ("tf32", "alexnet.train.tf32"),
     };
 
     public const string Help = """
@@ -34,22 +35,29 @@ public static class TrainFlags
           --prefetch N        batches in flight (4)          --log-every N   progress line every N steps
           --checkpoint-dir D  write checkpoints to D and resume from the newest usable one there
           --checkpoint-every N  also checkpoint every N steps  --resume on|off  (on)
+          --tf32 on|off       TF32 math on Ampere+ GPUs (off)
         """;
 
     public static RunConfiguration Read(CliArgs args) => RunConfiguration.From(Load(args));
 
     /// <summary>
-    /// The layered configuration: these flags over <paramref name="below"/> (e.g. environment
-    /// variables, lower than flags) over --config over the quickstart preset (synthetic data only)
-    /// over hocon/alexnet.conf.
+    /// The layered configuration: these flags (and <paramref name="extraFlags"/>, for keys only one
+    /// command reads) over <paramref name="below"/> (e.g. environment variables, lower than flags)
+    /// over --config over the data source's CPU preset (quickstart for synthetic data,
+    /// fashion-mnist-quick for Fashion-MNIST) over hocon/alexnet.conf.
     /// </summary>
-    public static Akka.Configuration.Config Load(CliArgs args, IReadOnlyDictionary<string, string>? below = null)
+    public static Config Load(CliArgs args, IEnumerable<(string Flag, string Key)>? extraFlags = null, IReadOnlyDictionary<string, string>? below = null)
     {
         var overrides = new Dictionary<string, string>(below ?? new Dictionary<string, string>());
-        foreach (var (flag, key) in Map)
+        foreach (var (flag, key) in Map.Concat(extraFlags ?? Array.Empty<(string, string)>()))
             if (args.String(flag) is { } v) overrides[key] = HoconFiles.Value(v);
-        var plain = HoconFiles.Load(args.String("config"), overrides);
-        string? preset = plain.GetString("alexnet.data.source") is "auto" or "synthetic" ? "quickstart" : null;
-        return preset is null ? plain : HoconFiles.Load(args.String("config"), overrides, preset);
+        var user = HoconFiles.ParseUserFile(args.String("config"));
+        var plain = HoconFiles.Layer(user, overrides, preset: null);
+        // `auto` picks the real small dataset when it is installed; the small data sources come with
+        // a CPU-sized preset underneath the user's own settings.
+        var source = plain.GetString("alexnet.data.source");
+        if (source == "auto") overrides["alexnet.data.source"] = source = FashionMnistCache.Installed ? "fashion-mnist" : "synthetic";
+        string? preset = source switch { "synthetic" => "quickstart", "fashion-mnist" => "fashion-mnist-quick", _ => null };
+        return HoconFiles.Layer(user, overrides, preset);
     }
 }

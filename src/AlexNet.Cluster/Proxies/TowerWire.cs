@@ -21,6 +21,10 @@ public static class TowerWire
             case InitializeTower m:
                 return new WireInitializeTower(m.Index, m.Config, Blobs(m.Weights), m.Momentum, m.WeightDecay, m.MomentumForm,
                     m.RunSeed, m.Statistics, m.RestoreFrom);
+            case BeginStep { Input: { } shared } m:
+                // A tower in another process normalises the batch itself: the coordinator's shared tensor stays here.
+                shared.Dispose();
+                return m with { Input = null };
             case ForwardSegment m:
                 using (m.Input) return new WireForwardSegment(m.Step, m.Segment, TensorBlob.From(m.Input, precision));
             case BackwardSegment m:
@@ -57,6 +61,7 @@ public static class TowerWire
         switch (message)
         {
             case InitializeTower m: foreach (var t in m.Weights.Values) t.Dispose(); break;
+            case BeginStep m: m.Input?.Dispose(); break;
             case ForwardSegment m: m.Input.Dispose(); break;
             case BackwardSegment m: m.OutputGradient.Dispose(); break;
             case SegmentOutput m: m.Output.Dispose(); break;
