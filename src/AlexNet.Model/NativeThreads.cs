@@ -18,6 +18,7 @@ public static class NativeThreads
     [DllImport("libc", EntryPoint = "setenv")]
     private static extern int SetEnv(string name, string value, int overwrite);
 
+#pragma warning disable CA2255 // a library initializer on purpose: it must run before libtorch loads, whoever loads it
     [ModuleInitializer]
     internal static void PreferSleepingWorkers()
     {
@@ -25,4 +26,5 @@ public static class NativeThreads
         try { SetEnv(WaitPolicy, "PASSIVE", 0); }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
     }
+#pragma warning restore CA2255
 }
