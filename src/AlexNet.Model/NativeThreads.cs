@@ -18,14 +18,13 @@ public static class NativeThreads
     [DllImport("libc", EntryPoint = "setenv")]
     private static extern int SetEnv(string name, string value, int overwrite);
 
-    // A library module initializer is the point here: it must run before any TorchSharp call loads libgomp.
-#pragma warning disable CA2255
+#pragma warning disable CA2255 // a library initializer on purpose: it must run before libtorch loads, whoever loads it
     [ModuleInitializer]
-#pragma warning restore CA2255
     internal static void PreferSleepingWorkers()
     {
         if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(WaitPolicy) is not null) return;
         try { SetEnv(WaitPolicy, "PASSIVE", 0); }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
     }
+#pragma warning restore CA2255
 }

@@ -51,6 +51,18 @@ public class LearningRateScheduleTests
         Assert.True(s.RateAt(999, 9.99) < 1e-5);
     }
 
+    [Fact]
+    public void A_warm_up_ramps_any_schedule_linearly_and_keeps_its_state()
+    {
+        var s = LearningRateSchedule.Create(new ScheduleSettings("plateau", WarmupEpochs: 2), 0.01, 90, 10, 0);
+        Assert.Equal(0.0005, s.RateAt(0, 0), 12);
+        Assert.Equal(0.01, s.RateAt(19, 1.9), 12);
+        Assert.Equal(0.01, s.RateAt(500, 50), 12);
+        s.OnValidation(0, 0.5); s.OnValidation(1, 0.6); s.OnValidation(2, 0.6);
+        Assert.Equal(0.001, s.RateAt(500, 50), 12);
+        Assert.Equal(3, s.State.Length);
+    }
+
     private sealed class Close : IEqualityComparer<double>
     {
         public bool Equals(double x, double y) => Math.Abs(x - y) <= 1e-12 + 1e-9 * Math.Abs(y);

@@ -20,13 +20,31 @@ public abstract class LearningRateSchedule
     public virtual double[] State => Array.Empty<double>();
     public virtual void Restore(double[] state) { }
 
-    public static LearningRateSchedule Create(ScheduleSettings s, double baseRate, int epochs, long stepsPerEpoch, long maxSteps) => s.Kind switch
+    public static LearningRateSchedule Create(ScheduleSettings s, double baseRate, int epochs, long stepsPerEpoch, long maxSteps)
     {
-        "plateau" => new Plateau(baseRate, s.Factor, s.Patience, s.MaxReductions, s.Threshold),
-        "step" => new Step(baseRate, s.Factor, s.StepEpochs),
-        "cosine" => new Cosine(baseRate, s.WarmupEpochs, TotalSteps(epochs, stepsPerEpoch, maxSteps), stepsPerEpoch, s.MinRate),
-        _ => throw new ArgumentException($"unknown schedule '{s.Kind}'"),
-    };
+        LearningRateSchedule schedule = s.Kind switch
+        {
+            "plateau" => new Plateau(baseRate, s.Factor, s.Patience, s.MaxReductions, s.Threshold),
+            "step" => new Step(baseRate, s.Factor, s.StepEpochs),
+            "cosine" => new Cosine(baseRate, s.WarmupEpochs, TotalSteps(epochs, stepsPerEpoch, maxSteps), stepsPerEpoch, s.MinRate),
+            _ => throw new ArgumentException($"unknown schedule '{s.Kind}'"),
+        };
+        return s.WarmupEpochs > 0 && s.Kind != "cosine" ? new WarmedUp(schedule, (long)Math.Round(s.WarmupEpochs * stepsPerEpoch)) : schedule;
+    }
+
+    /// <summary>
+    /// Linear warm-up over the first steps in front of another schedule (Goyal et al., 2017): the
+    /// first updates of a freshly initialised network are the largest and can drive its outputs to
+    /// the class prior, where it then idles; a ramp avoids that. Off in the paper's settings.
+    /// </summary>
+    public sealed class WarmedUp(LearningRateSchedule inner, long warmupSteps) : LearningRateSchedule(inner.BaseRate)
+    {
+        public override double RateAt(long step, double epochPosition) =>
+            inner.RateAt(step, epochPosition) * (step < warmupSteps ? (step + 1.0) / warmupSteps : 1.0);
+        public override bool OnValidation(int epoch, double validationError) => inner.OnValidation(epoch, validationError);
+        public override double[] State => inner.State;
+        public override void Restore(double[] state) => inner.Restore(state);
+    }
 
     private static long TotalSteps(int epochs, long stepsPerEpoch, long maxSteps)
     {

@@ -5,7 +5,7 @@ namespace AlexNet.Actors.Training;
 /// <summary>Which learning-rate schedule and its parameters (keys under alexnet.train.schedule).</summary>
 public sealed record ScheduleSettings(
     string Kind = "plateau", double Factor = 0.1, int Patience = 2, int MaxReductions = 3, double Threshold = 1e-4,
-    int StepEpochs = 30, double WarmupEpochs = 1, double MinRate = 0.0);
+    int StepEpochs = 30, double WarmupEpochs = 0, double MinRate = 0.0);
 
 /// <summary>Everything the coordinator and towers need to know about how to train.</summary>
 public sealed record TrainingSettings

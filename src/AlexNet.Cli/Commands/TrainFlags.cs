@@ -14,6 +14,7 @@ public static class TrainFlags
         ("lr", "alexnet.train.learning-rate"), ("momentum", "alexnet.train.momentum"), ("weight-decay", "alexnet.train.weight-decay"),
         ("momentum-form", "alexnet.train.momentum-form"), ("seed", "alexnet.train.seed"), ("device", "alexnet.train.device"),
         ("log-every", "alexnet.train.log-every"), ("schedule", "alexnet.train.schedule.kind"),
+        ("warmup", "alexnet.train.schedule.warmup-epochs"),
         ("data", "alexnet.data.source"), ("loaders", "alexnet.data.loaders"), ("lighting", "alexnet.data.lighting-std"),
         ("prefetch", "alexnet.coordinator.max-batches-in-flight"), ("threads", "alexnet.tower.intra-op-threads"),
         ("checkpoint-dir", "alexnet.checkpoint.dir"), ("checkpoint-every", "alexnet.checkpoint.every-steps"),
@@ -29,6 +30,7 @@ public static class TrainFlags
           --lr R              initial learning rate (0.01)   --momentum M    (0.9)
           --weight-decay L    (0.0005)                       --momentum-form paper|pytorch
           --schedule K        plateau|step|cosine            --seed N        fixes weights, data order, dropout
+          --warmup E          linear learning-rate warm-up over E epochs (0)
           --device D          cpu, cuda, cuda:N              --threads T     intra-op threads per CPU tower (0: cores/K)
           --data SRC          auto, synthetic, or a prepared dataset folder
           --loaders L         data-loader actors (2)         --lighting S    PCA lighting sigma (0.1)
