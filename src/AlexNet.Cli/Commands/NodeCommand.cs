@@ -19,6 +19,7 @@ public sealed class NodeCommand : ICommand
         ("data-port", "alexnet.cluster.data-channel.port", false), ("data-channel", "alexnet.cluster.data-channel.enabled", false),
         ("wire-precision", "alexnet.cluster.wire-precision", false), ("gather-timeout", "alexnet.cluster.gather-timeout", false),
         ("loader-read-delay", "alexnet.cluster.loader.read-delay", false), ("tls", "alexnet.cluster.tls.enabled", false),
+        ("max-restarts", "alexnet.cluster.recovery.max-restarts", false), ("wait-for-towers", "alexnet.cluster.recovery.wait-for-towers", false),
     };
 
     public string Name => "node";
@@ -37,6 +38,8 @@ public sealed class NodeCommand : ICommand
           --wire-precision full|fp16|bf16   activations and gradients between processes (full)
           --gather-timeout T     how long the coordinator waits for towers and a loader (10m)
           --loader-read-delay T  extra time per image read, emulating slow storage (0ms)
+          --max-restarts N       coordinator: how often a run may recover from a lost tower node (10; 0 = never)
+          --wait-for-towers T    coordinator: how long a paused run waits for a tower to (re)join (10m)
           --tls on|off           TLS for Akka.Remote (certificate: ALEXNET_TLS_CERTIFICATE, ALEXNET_TLS_PASSWORD)
           --report FILE          coordinator: write the run's report (steps, times, bytes moved) as JSON
         and the training options of `alexnet train` (the coordinator's decide the run; every node's
