@@ -263,8 +263,9 @@ public sealed class RunHost : ReceiveActor, IWithTimers
             Notice($"tower {t}: {seat.Device} on {node.Node}");
         }
         _freeTowers.RemoveRange(0, k);
-        var loaders = _loaderProxies.Keys.Concat(_freeLoaders.Select(l => NewLoaderProxy(l.Endpoint, l.Node)).ToList()).ToList();
+        foreach (var (endpoint, node) in _freeLoaders) NewLoaderProxy(endpoint, node);
         _freeLoaders.Clear();
+        var loaders = _loaderProxies.Keys.ToList();
         var training = paused is null ? _setup.Training : _setup.Training with { Resume = true };
         _coordinator = Context.ActorOf(CoordinatorActor.Props(_setup.Model, training, towers, loaders, Self, _setup.CoordinatorDevice), $"coordinator-{_generation}");
         Context.Watch(_coordinator);
