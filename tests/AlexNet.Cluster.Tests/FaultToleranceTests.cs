@@ -51,6 +51,9 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
         Assert.Equal(Steps, report.Steps);
         var recorded = report.StepTimes.Select(p => p.Step).ToList();
         if (everyStepInReport) Assert.Equal(Enumerable.Range(0, Steps).Select(i => (long)i), recorded); // each step once, in order
+        // metrics.csv in the run folder (kept by whichever node hosted the coordinator): each step once.
+        var metrics = File.ReadAllLines(Path.Combine(Checkpoints, "run", "metrics.csv")).Where(l => l.StartsWith("step,")).Select(l => l.Split(',')[1]);
+        Assert.Equal(Enumerable.Range(1, Steps).Select(i => i.ToString()), metrics);
         double difference = undisturbed.LargestDifference(Checkpoints);
         output.WriteLine($"largest difference from the undisturbed run's weights and momentum: {difference}");
         Assert.True(difference == 0, $"the final weights differ from the undisturbed run's by up to {difference}");
