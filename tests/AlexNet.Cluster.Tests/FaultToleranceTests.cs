@@ -170,5 +170,22 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
         Assert.Equal(0, loader.WaitForExit(Patience));
     }
 
+    [Fact]
+    public void Without_a_checkpoint_folder_a_lost_tower_ends_the_run_saying_why()
+    {
+        int port = NodeProcess.FreePort();
+        var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
+        var longer = new[] { "--steps", "500" }; // the last --steps wins: long enough to be killed mid-run
+        var coordinator = Start("coordinator", "coordinator", port, null, longer);
+        Start("tower-a", "tower", 0, seed, longer.Concat(new[] { "--devices", "cpu" }).ToArray());
+        var victim = Start("tower-b", "tower", 0, seed, longer.Concat(new[] { "--devices", "cpu" }).ToArray());
+        Start("loader", "loader", 0, seed, longer);
+        Assert.True(coordinator.WaitFor(l => l.StartsWith("step       3 "), Patience), "the run did not reach step 3");
+        Assert.Contains("no checkpoint folder: losing a tower node will end the run", coordinator.Output);
+        victim.Kill();
+        Assert.Equal(1, coordinator.WaitForExit(Patience));
+        Assert.Contains("without a checkpoint folder the run cannot recover from a lost tower", coordinator.Output);
+    }
+
     private static string CheckpointFolder(long step) => AlexNet.Actors.Checkpoints.CheckpointStore.FolderName(step);
 }
