@@ -99,8 +99,8 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
     {
         int seedOfTest = Environment.TickCount & 0xffff;
         var random = new Random(seedOfTest);
-        int killAfter = random.Next(0, Steps - 2); // 0: while the towers initialise
-        int extraMs = random.Next(0, 300);
+        int killAfter = random.Next(0, Steps - 4); // 0: while the towers initialise; at least 5 steps left to kill in
+        int extraMs = random.Next(0, 200);
         output.WriteLine($"random point (test seed {seedOfTest}): {extraMs} ms after step {killAfter}");
         int port = NodeProcess.FreePort();
         var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
