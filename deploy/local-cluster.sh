@@ -8,6 +8,9 @@
 #       --width 0.25 --crop 64 --threads 1); the coordinator also gets --report DIR/report.json.
 #       Logs: DIR/<node>.log; process ids: DIR/<node>.pid. Returns once all are started.
 #   deploy/local-cluster.sh add-loader [--dir DIR]   one more loader node, joining the running cluster
+#   deploy/local-cluster.sh add-tower [--dir DIR]    one more tower node (a spare: the run uses it when a tower is lost)
+#   deploy/local-cluster.sh kill NAME [--dir DIR]    SIGKILL one node (tower-1, loader-0, ...): a crash, nothing is shut down
+#   deploy/local-cluster.sh restart NAME [--dir DIR] start a killed tower or loader node again (a new process joining the cluster)
 #   deploy/local-cluster.sh status [--dir DIR]       which nodes are running
 #   deploy/local-cluster.sh wait [--dir DIR]         waits for the run to end; exit code = the coordinator's
 #   deploy/local-cluster.sh stop [--dir DIR]         SIGTERM to every node (they leave the cluster), then
@@ -21,6 +24,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
 command="${1:-}"; [[ $# -gt 0 ]] && shift
+name=""; if [[ "$command" == kill || "$command" == restart ]]; then name="${1:-}"; [[ $# -gt 0 ]] && shift; fi
 towers=2; loaders=1; port=4053; dir="./alexnet-cluster"; node_args=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -61,6 +65,7 @@ case "$command" in
     fi
     seed="akka.tcp://alexnet@127.0.0.1:$port"
     echo "$seed" > "$dir/seed"
+    echo "$towers" > "$dir/towers"
     printf '%s\n' "${node_args[@]+"${node_args[@]}"}" > "$dir/node-args"
     launch coordinator --roles coordinator --hostname 127.0.0.1 --port "$port" --towers "$towers" \
       --report "$dir/report.json" "${node_args[@]+"${node_args[@]}"}"
@@ -72,12 +77,31 @@ case "$command" in
     done
     echo "cluster started in $dir (seed $seed); 'deploy/local-cluster.sh wait --dir $dir' or 'stop --dir $dir'"
     ;;
-  add-loader)
+  add-loader|add-tower|restart)
     [[ -f "$dir/seed" ]] || { echo "local-cluster.sh: no cluster in $dir" >&2; exit 2; }
     mapfile -t node_args < "$dir/node-args"
-    n=0; while [[ -f "$dir/loader-$n.pid" ]]; do n=$((n + 1)); done
-    launch "loader-$n" --roles loader --hostname 127.0.0.1 --port 0 --seed-nodes "$(cat "$dir/seed")" \
-      --towers "$(ls "$dir"/tower-*.pid | wc -l)" "${node_args[@]+"${node_args[@]}"}"
+    model_towers="$(cat "$dir/towers")"
+    if [[ "$command" == restart ]]; then
+      [[ "$name" =~ ^(tower|loader)-[0-9]+$ ]] || { echo "local-cluster.sh: restart takes a tower-N or loader-N node" >&2; exit 2; }
+      [[ -f "$dir/$name.pid" ]] || { echo "local-cluster.sh: no node $name in $dir" >&2; exit 2; }
+      running "$dir/$name.pid" && { echo "local-cluster.sh: $name is still running" >&2; exit 2; }
+      role="${name%%-*}"
+      mv "$dir/$name.log" "$dir/$name.log.$(date +%s)"
+    else
+      role="${command#add-}"
+      n=0; while [[ -f "$dir/$role-$n.pid" ]]; do n=$((n + 1)); done
+      name="$role-$n"
+    fi
+    devices=(); [[ "$role" == tower ]] && devices=(--devices cpu)
+    launch "$name" --roles "$role" "${devices[@]+"${devices[@]}"}" --hostname 127.0.0.1 --port 0 --seed-nodes "$(cat "$dir/seed")" \
+      --towers "$model_towers" "${node_args[@]+"${node_args[@]}"}"
+    ;;
+  kill)
+    [[ -f "$dir/$name.pid" ]] || { echo "local-cluster.sh: no node '$name' in $dir" >&2; exit 2; }
+    running "$dir/$name.pid" || { echo "local-cluster.sh: $name is not running" >&2; exit 2; }
+    kill -KILL "$(cat "$dir/$name.pid")"
+    while running "$dir/$name.pid"; do sleep 0.05; done
+    echo "killed $name (pid $(cat "$dir/$name.pid")) at $(date +%T.%N | cut -c1-12)"
     ;;
   status)
     for p in "$dir"/*.pid; do
@@ -89,7 +113,7 @@ case "$command" in
     [[ -f "$dir/coordinator.pid" ]] || { echo "local-cluster.sh: no coordinator in $dir" >&2; exit 2; }
     while running "$dir/coordinator.pid"; do sleep 1; done
     tail -n 1 "$dir/coordinator.log"
-    if grep -q "^alexnet node: finished" "$dir/coordinator.log"; then exit 0; else exit 1; fi
+    if grep -Eq "^alexnet node: (the run ended: )?finished" "$dir/coordinator.log"; then exit 0; else exit 1; fi
     ;;
   stop)
     pids=()
@@ -107,7 +131,7 @@ case "$command" in
     rm -f "$dir"/*.pid
     ;;
   *)
-    echo "usage: deploy/local-cluster.sh start|add-loader|status|wait|stop [options] (see the top of the script)" >&2
+    echo "usage: deploy/local-cluster.sh start|add-loader|add-tower|kill NAME|restart NAME|status|wait|stop [options] (see the top of the script)" >&2
     exit 2
     ;;
 esac

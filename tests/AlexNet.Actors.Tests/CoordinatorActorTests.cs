@@ -51,6 +51,7 @@ public class CoordinatorActorTests() : TestKit(TestSetup.Akka)
         // Deliver batch 0 only: one step runs, and then exactly one more batch is asked for.
         var first = log.Single(l => l.Request.Index == 0);
         first.ReplyTo.Tell(new BatchReady(DataSplit.Train, TestSetup.TrainBatch(data, 1, 8, 0, 0), TimeSpan.Zero), loaders[0]);
+        Assert.Equal(0, listener.ExpectMsg<TrainingStarted>(TimeSpan.FromSeconds(30)).FromStep); // always the first event
         Assert.Equal(0, listener.ExpectMsg<StepCompleted>(TimeSpan.FromSeconds(60)).Step);
         AwaitCondition(() => log.Count >= 4, TimeSpan.FromSeconds(10));
         Thread.Sleep(1000);
@@ -74,6 +75,30 @@ public class CoordinatorActorTests() : TestKit(TestSetup.Akka)
         var failed = listener.FishForMessage<TrainingFailed>(_ => true, TimeSpan.FromSeconds(30));
         Assert.Contains("tower 1 failed in step 0", failed.Reason);
         Assert.Contains("illegal memory access", failed.Reason);
+        Assert.IsType<TrainingFailed>(failed); // an error, not a lost tower: nothing recovers from it
+    }
+
+    /// <summary>A tower whose stand-in says it is gone, or that stops without an error, is lost: a host may recover.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void A_lost_tower_ends_the_run_with_a_tower_lost_failure(bool reportedByStandIn)
+    {
+        var data = TestSetup.Data(train: 64);
+        var good = Sys.ActorOf(TowerActor.Props("cpu", 1));
+        var lost = CreateTestProbe();
+        var loader = Sys.ActorOf(Loading.DataLoaderActor.Props(data, TestSetup.Augmentation, 1));
+        var listener = CreateTestProbe();
+        Sys.ActorOf(CoordinatorActor.Props(TestSetup.Tiny(2), Settings(), new[] { good, lost.Ref }, new[] { loader }, listener.Ref));
+        var init = lost.ExpectMsg<InitializeTower>(TimeSpan.FromSeconds(30));
+        lost.Reply(new TowerReady(init.Index, 1, "cpu"));
+        lost.ExpectMsg<BeginStep>(TimeSpan.FromSeconds(30));
+        if (reportedByStandIn) lost.Reply(new TowerLost(1, "tower node akka.tcp://alexnet@10.0.0.7:4053 is unreachable"));
+        else Sys.Stop(lost.Ref);
+        var failed = listener.FishForMessage<TrainingFailed>(_ => true, TimeSpan.FromSeconds(30));
+        var towerLost = Assert.IsType<TowerLostFailure>(failed);
+        Assert.Equal(1, towerLost.Tower);
+        Assert.Contains(reportedByStandIn ? "unreachable" : "stopped unexpectedly", failed.Reason);
     }
 
     [Fact]

@@ -68,7 +68,12 @@ public class TrainCommandTests : IDisposable
 
         foreach (var shard in new[] { "tower-0.safetensors", "tower-1.safetensors" })
             Assert.Equal(Hash(Path.Combine(straight, "step-000000012", shard)), Hash(Path.Combine(killed, "step-000000012", shard)));
+        // The record of the interrupted run has each step once, like the straight run's.
+        Assert.Equal(StepRows(straight), StepRows(killed));
     }
+
+    private static string[] StepRows(string checkpoints) =>
+        File.ReadAllLines(Path.Combine(checkpoints, "run", "metrics.csv")).Where(l => l.StartsWith("step,")).Select(l => l.Split(',')[1]).ToArray();
 
     private static string Hash(string path) => Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(path)));
 

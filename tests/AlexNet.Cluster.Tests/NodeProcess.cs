@@ -44,13 +44,19 @@ internal sealed class NodeProcess : IDisposable
 
     public string Output { get { lock (_gate) return string.Join("\n", _lines); } }
 
-    /// <summary>Waits until some output line matches; false on timeout or when the process ended first.</summary>
-    public bool WaitFor(Func<string, bool> match, TimeSpan timeout)
+    /// <summary>How many output lines have arrived so far.</summary>
+    public int LineCount { get { lock (_gate) return _lines.Count; } }
+
+    /// <summary>
+    /// Waits until some output line (from line <paramref name="fromLine"/> on) matches; false on timeout
+    /// or when the process ended first.
+    /// </summary>
+    public bool WaitFor(Func<string, bool> match, TimeSpan timeout, int fromLine = 0)
     {
         var deadline = DateTime.UtcNow + timeout;
         lock (_gate)
         {
-            int seen = 0;
+            int seen = fromLine;
             while (true)
             {
                 for (; seen < _lines.Count; seen++) if (match(_lines[seen])) return true;
@@ -75,6 +81,18 @@ internal sealed class NodeProcess : IDisposable
 
     /// <summary>SIGTERM: the node leaves the cluster gracefully (CoordinatedShutdown) and exits.</summary>
     public void Terminate() => kill(_process.Id, 15);
+
+    /// <summary>SIGKILL: the process dies at once, without leaving the cluster or closing anything.</summary>
+    public void Kill()
+    {
+        kill(_process.Id, 9);
+        _process.WaitForExit();
+    }
+
+    /// <summary>The highest step number printed so far ("step N ..." lines of the coordinator's progress), 0 if none.</summary>
+    public int LastStep() =>
+        Output.Split('\n').Where(l => l.StartsWith("step ")).Select(l => int.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]))
+            .DefaultIfEmpty(0).Max();
 
     public void Dispose()
     {

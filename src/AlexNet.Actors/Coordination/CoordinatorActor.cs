@@ -18,7 +18,9 @@ namespace AlexNet.Actors.Coordination;
 /// the towers' input gradients and returns each tower its slice; then tells the towers to step.
 /// Validation runs at every epoch end; the learning-rate schedule follows it. States:
 /// Describing → Initializing → AwaitingBatch → Forward(segment) → Backward(segment) → Updating →
-/// … → Finished, or Failed on any tower/loader error, lost actor or step timeout.
+/// … → Finished, or Failed on any tower/loader error, lost actor or step timeout. A tower that is
+/// lost rather than broken (<see cref="TowerLost"/>, or a tower actor that stops without an error)
+/// ends the run with <see cref="TowerLostFailure"/>, which a host able to replace it may recover from.
 /// </summary>
 public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 {
@@ -240,6 +242,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
                 Notice($"resuming from {r.Folder} (step {resumed.Step}, epoch {resumed.NextEpoch + 1}, batch {resumed.NextBatch + 1})");
             }
         }
+        _listener.Tell(new TrainingStarted(resumed?.Step ?? 0, _resumeFrom?.Folder));
         _prefetcher = new BatchPrefetcher(Schedule(perEpoch, totalSteps, resumed), _settings.MaxBatchesInFlight);
         foreach (var l in _loaders) _prefetcher.AddLoader(l);
 
@@ -506,6 +509,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<TowerFailed>(m => Fail($"tower {m.Tower} failed in step {m.Step}: {m.Reason}"));
         Receive<BatchFailed>(m => Fail($"data loader {Sender.Path.Name} could not build {m.Split} batch {m.Index} of epoch {m.Epoch}: {m.Reason}"));
         Receive<ChildFailed>(m => Fail($"{m.Child} crashed: {m.Reason}"));
+        Receive<TowerLost>(m => Fail($"tower {m.Tower} was lost: {m.Reason}", lostTower: m.Tower));
+        // A tower that throws is reported first (TowerFailed or ChildFailed); one that just stops is gone.
+        Receive<Terminated>(m => _towers.Contains(m.ActorRef), m => Fail($"{Describe(m.ActorRef)} stopped unexpectedly", lostTower: IndexOf(m.ActorRef)));
         Receive<Terminated>(m => Fail($"{Describe(m.ActorRef)} stopped unexpectedly"));
         Receive<PhaseTimedOut>(m => m.Phase == _phase, m => Fail($"timed out after {_settings.StepTimeout}: {m.What}"));
         Receive<PhaseTimedOut>(_ => { });
@@ -524,18 +530,21 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private string Describe(IActorRef actor)
     {
-        int t = _towers.ToList().IndexOf(actor);
+        int t = IndexOf(actor);
         return t >= 0 ? $"tower {t} ({actor.Path})" : $"data loader {actor.Path.Name}";
     }
 
+    private int IndexOf(IActorRef tower) => _towers.ToList().IndexOf(tower);
+
     private void ArmTimeout(string what) => Timers.StartSingleTimer("phase", new PhaseTimedOut(++_phase, what), _settings.StepTimeout);
 
-    private void Fail(string reason)
+    /// <param name="lostTower">Set when the cause is a tower that went away, not an error in training.</param>
+    private void Fail(string reason, int? lostTower = null)
     {
         _log.Error("training failed: {0}", reason);
         Timers.CancelAll();
         _current = null;
-        _listener.Tell(new TrainingFailed(reason));
+        _listener.Tell(lostTower is { } t ? new TowerLostFailure(t, reason) : new TrainingFailed(reason));
         Become(Done);
     }
 

@@ -1,7 +1,16 @@
 namespace AlexNet.Actors.Protocol;
 
 // Coordinator → the run's listener (the console, a test probe, a TensorBoard writer...).
-// Published in order; the last one is always TrainingFinished or TrainingFailed.
+// Published in order; the first is TrainingStarted (once the coordinator knows where it starts) and
+// the last is always TrainingFinished or TrainingFailed.
+
+/// <summary>
+/// The coordinator initialises its towers and will train from step <paramref name="FromStep"/>: 0 for a
+/// fresh start, else the step of the checkpoint <paramref name="Checkpoint"/> it resumes from. A record
+/// kept across restarts drops what it has for steps at or after <paramref name="FromStep"/> (they will be
+/// trained again and reported anew), so each step appears once.
+/// </summary>
+public sealed record TrainingStarted(long FromStep, string? Checkpoint);
 
 /// <summary>Every `log-every` steps: the latest step's figures.</summary>
 public sealed record StepCompleted(long Step, int Epoch, int BatchInEpoch, int BatchesPerEpoch, float Loss,
@@ -23,4 +32,12 @@ public sealed record TrainingFinished(long Steps, int Epochs, double? FinalValid
     IReadOnlyList<float> Losses, TimeSpan Elapsed);
 
 /// <summary>The run stopped on an error; <paramref name="Reason"/> says which actor and why.</summary>
-public sealed record TrainingFailed(string Reason);
+public record TrainingFailed(string Reason);
+
+/// <summary>
+/// The run stopped because tower <paramref name="Tower"/>'s process or node went away, not because of
+/// an error in training (a diverged loss, a broken dataset, a tower that threw). Whoever cannot replace
+/// the tower treats it as any <see cref="TrainingFailed"/>; the cluster's run host waits for a tower
+/// and starts a new coordinator, which resumes every tower from the last checkpoint.
+/// </summary>
+public sealed record TowerLostFailure(int Tower, string Reason) : TrainingFailed(Reason);

@@ -93,3 +93,11 @@ public sealed record SetTowerWeights(Dictionary<string, Tensor> Parameters, Dict
 
 /// <summary>Tower → coordinator: a message could not be processed; the tower stops taking work. The run must stop.</summary>
 public sealed record TowerFailed(int Tower, long Step, string Reason);
+
+/// <summary>
+/// A tower's stand-in (the cluster's tower proxy) → coordinator: the tower's process or node is gone
+/// (it died, left or became unreachable); nothing went wrong in training itself. The coordinator
+/// stops the run with <see cref="TowerLostFailure"/>, which a host able to replace the tower answers
+/// by resuming from the last checkpoint. Local only (never serialized).
+/// </summary>
+public sealed record TowerLost(int Tower, string Reason);

@@ -1,11 +1,15 @@
 using AlexNet.Actors.Hosting;
+using TelemetrySettings = AlexNet.Cli.Telemetry.TelemetrySettings;
 using AlexNet.Cluster.Hosting;
+using TelemetryRecorder = AlexNet.Cli.Telemetry.RunRecorder;
 
 namespace AlexNet.Cli.Commands;
 
 /// <summary>
 /// `alexnet node`: one member of a training cluster (coordinator, tower and/or loader roles). The
-/// coordinator's node prints the run's progress; every node exits when the run ends (0 finished,
+/// coordinator's node prints the run's progress and keeps the run folder (metrics.csv, TensorBoard,
+/// curves, as `alexnet train`; opened once the run host is on this node, so after a fail-over the next
+/// coordinator node continues the same files); every node exits when the run ends (0 finished,
 /// 1 failed, 2 refused or bad usage).
 /// </summary>
 public sealed class NodeCommand : ICommand
@@ -19,6 +23,7 @@ public sealed class NodeCommand : ICommand
         ("data-port", "alexnet.cluster.data-channel.port", false), ("data-channel", "alexnet.cluster.data-channel.enabled", false),
         ("wire-precision", "alexnet.cluster.wire-precision", false), ("gather-timeout", "alexnet.cluster.gather-timeout", false),
         ("loader-read-delay", "alexnet.cluster.loader.read-delay", false), ("tls", "alexnet.cluster.tls.enabled", false),
+        ("max-restarts", "alexnet.cluster.recovery.max-restarts", false), ("wait-for-towers", "alexnet.cluster.recovery.wait-for-towers", false),
     };
 
     public string Name => "node";
@@ -37,8 +42,13 @@ public sealed class NodeCommand : ICommand
           --wire-precision full|fp16|bf16   activations and gradients between processes (full)
           --gather-timeout T     how long the coordinator waits for towers and a loader (10m)
           --loader-read-delay T  extra time per image read, emulating slow storage (0ms)
+          --max-restarts N       coordinator: how often a run may recover from a lost tower node (10; 0 = never)
+          --wait-for-towers T    coordinator: how long a paused run waits for a tower to (re)join (10m)
           --tls on|off           TLS for Akka.Remote (certificate: ALEXNET_TLS_CERTIFICATE, ALEXNET_TLS_PASSWORD)
           --report FILE          coordinator: write the run's report (steps, times, bytes moved) as JSON
+          --run-dir D            coordinator: metrics.csv, TensorBoard events, curves.png, filters.png
+                                 (default: CHECKPOINT-DIR/run; none without checkpoints)
+          --tensorboard on|off   coordinator: TensorBoard event files in the run folder (on)
         and the training options of `alexnet train` (the coordinator's decide the run; every node's
         model options must match the coordinator's, or the node is refused):
         """ + TrainFlags.Help;
@@ -49,12 +59,14 @@ public sealed class NodeCommand : ICommand
         foreach (var (flag, key, isList) in Map)
             if (args.String(flag) is { } v) below[key] = isList ? ClusterConfig.ListValue(v) : HoconFiles.Value(v);
         string? report = args.String("report");
-        var config = TrainFlags.Load(args, below: below).WithFallback(ClusterConfig.Defaults);
+        var config = TrainFlags.Load(args, TelemetrySettings.Flags.Where(f => f.Flag != "live"), below).WithFallback(ClusterConfig.Defaults);
         args.RejectUnknown(Name);
         if (args.Positional.Count > 0) throw new UsageException($"unexpected argument '{args.Positional[0]}'");
         var run = RunConfiguration.From(config);
         var cluster = ClusterSettings.From(config);
         var recorder = new RunRecorder();
+        var telemetry = TelemetrySettings.From(config, run.Training.CheckpointDir);
+        TelemetryRecorder? files = null; // opened on the first event: only the node that hosts the run host writes
         Console.WriteLine($"node: roles {string.Join(",", cluster.Roles)} at {cluster.AdvertisedHost}:{cluster.Port}" +
                           (cluster.Has(ClusterSettings.Tower) ? $", towers on {(cluster.Devices.Count > 0 ? string.Join(",", cluster.Devices) : $"{run.Model.Towers} x {run.Device}")}" : "") +
                           (cluster.SeedNodes.Count > 0 ? $", joining {string.Join(",", cluster.SeedNodes)}" : ", first seed") +
@@ -62,8 +74,15 @@ public sealed class NodeCommand : ICommand
         var outcome = ClusterNode.RunAsync(new NodeOptions(config, cluster, run, () => DataSources.Resolve(run.Data, Console.Out), e =>
         {
             recorder.Record(e);
+            if (telemetry.RunDir is { } folder && files is null)
+            {
+                files = new TelemetryRecorder(folder, telemetry.TensorBoard, run.Model, line => Console.Error.WriteLine("warning: " + line));
+                Console.WriteLine($"run folder: {files.Folder} (metrics.csv, curves.png{(files.EventFile is null ? "" : $"; tensorboard --logdir {files.Folder}")})");
+            }
+            files?.OnEvent(e);
             TrainingConsole.Print(e);
         })).GetAwaiter().GetResult();
+        files?.Dispose();
         if (report is not null && cluster.Has(ClusterSettings.Coordinator)) recorder.Report().Write(report);
         (outcome.ExitCode == 0 ? Console.Out : Console.Error).WriteLine($"alexnet node: {outcome.Message}");
         return outcome.ExitCode;

@@ -1,3 +1,4 @@
+using AlexNet.Actors.Inference;
 using AlexNet.Actors.Protocol;
 using AlexNet.Cli.Commands;
 using AlexNet.Model;
@@ -41,6 +42,10 @@ public sealed class RunRecorder : IDisposable
         {
             switch (e)
             {
+                case TrainingStarted t:
+                    _history.Restore(_csv.RollBackTo(t.FromStep));
+                    _events?.SessionStart(t.FromStep);
+                    break;
                 case StepCompleted s:
                     _csv.Add(s);
                     _history.Add(s);
@@ -64,7 +69,7 @@ public sealed class RunRecorder : IDisposable
                     _events?.Scalar("epoch/images_per_second", ep.ImagesPerSecond, ep.Steps);
                     break;
                 case CheckpointWritten { EpochEnd: true } c:
-                    var filters = FiltersCommand.Render(c.Folder, _model, scale: 4);
+                    var filters = FiltersCommand.Render(c.Folder, _model.Classes > 0 ? _model : CheckpointLocator.Resolve(c.Folder).Manifest.Model, scale: 4);
                     var png = filters.ToPng();
                     _events?.Image("conv1/filters", png, filters.Width, filters.Height, c.Step);
                     File.WriteAllBytes(Path.Combine(_folder, FiltersFile), png);

@@ -29,6 +29,13 @@ public sealed class TensorBoardEventFile : IDisposable
     public void Scalar(string tag, double value, long step) =>
         Write(new Event { WallTime = Now(), Step = step, Summary = new Summary { Value = { new Summary.Types.Value { Tag = tag, SimpleValue = (float)value } } } });
 
+    /// <summary>
+    /// A session (re)starts at <paramref name="step"/>: TensorBoard then discards what earlier event
+    /// files recorded for later steps (a run resumed from a checkpoint trains them again).
+    /// </summary>
+    public void SessionStart(long step) =>
+        Write(new Event { WallTime = Now(), Step = step, SessionLog = new SessionLog { Status = SessionLog.Types.SessionStatus.Start } });
+
     /// <summary>A PNG-encoded picture (TensorBoard's IMAGES tab).</summary>
     public void Image(string tag, byte[] png, int width, int height, long step) =>
         Write(new Event

@@ -15,6 +15,18 @@ public sealed class TrainingHistory
 
     public bool IsEmpty => _stepLoss.Count == 0 && _epochs.Count == 0;
 
+    /// <summary>Starts over from what metrics.csv kept (a resumed run: the steps before its checkpoint).</summary>
+    public void Restore(IEnumerable<MetricsRow> rows)
+    {
+        _stepLoss.Clear();
+        _epochs.Clear();
+        foreach (var r in rows)
+        {
+            if (r.Kind == "step") _stepLoss.Add((r.Step, r.Loss));
+            else if (r.Kind == "epoch") _epochs.Add((r.Step, r.Loss, r.Top1, r.ValTop1, r.ValTop5));
+        }
+    }
+
     /// <summary>
     /// Training loss (per progress report, and per epoch) on the left axis; training top-1 and
     /// validation top-1 / top-5 error on the right axis, 0..100 %. Colours: see the README.

@@ -10,7 +10,9 @@ namespace AlexNet.Cluster.Channel;
 /// <see cref="PeerDirectory"/> admits, with that node's token, within the handshake timeout;
 /// anything else is answered "refused" and closed. Each admitted connection gets a reader thread
 /// that decodes frames (only kinds <see cref="MessageCodec"/> knows) and hands each message to the
-/// addressed local endpoint; a malformed frame closes the connection.
+/// addressed local endpoint; a malformed frame closes the connection. When an admitted peer's
+/// connection ends (the peer closed it, died, or sent garbage) the <c>onPeerClosed</c> callback given
+/// to <see cref="Start"/> hears of it: that peer can no longer send to this node.
 /// </summary>
 public sealed class ChannelListener : IDisposable
 {
@@ -24,6 +26,7 @@ public sealed class ChannelListener : IDisposable
     private readonly Action<string> _log;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<TcpClient> _clients = new();
+    private Action<string, string> _onPeerClosed = (_, _) => { };
 
     /// <summary>Binds at once (port 0: any free port; see <see cref="Port"/>); call <see cref="Start"/> to accept.</summary>
     public ChannelListener(string host, int port, PeerDirectory peers, EndpointRegistry endpoints, MessageCodec codec,
@@ -38,7 +41,12 @@ public sealed class ChannelListener : IDisposable
 
     public int Port { get; }
 
-    public void Start() => _ = Task.Run(AcceptLoop);
+    /// <param name="onPeerClosed">Called (on a reader thread) with the node and the reason when an admitted peer's connection ends.</param>
+    public void Start(Action<string, string>? onPeerClosed = null)
+    {
+        if (onPeerClosed is not null) _onPeerClosed = onPeerClosed;
+        _ = Task.Run(AcceptLoop);
+    }
 
     private async Task AcceptLoop()
     {
@@ -56,6 +64,7 @@ public sealed class ChannelListener : IDisposable
     private void Serve(TcpClient client)
     {
         var remote = client.Client.RemoteEndPoint?.ToString() ?? "?";
+        string? admitted = null;
         try
         {
             client.NoDelay = true;
@@ -79,13 +88,18 @@ public sealed class ChannelListener : IDisposable
                 return;
             }
             net.WriteByte(FrameFormat.Admitted);
+            admitted = node;
             net.ReadTimeout = Timeout.Infinite;
             var input = new BufferedStream(net, 1 << 20);
             var header = new byte[FrameFormat.HeaderBytes];
             while (!_stop.IsCancellationRequested)
             {
                 int first = input.Read(header, 0, header.Length);
-                if (first == 0) return; // the peer closed the connection
+                if (first == 0) // the peer closed the connection
+                {
+                    if (!_stop.IsCancellationRequested) _onPeerClosed(node, "it closed its data-channel connection to this node");
+                    return;
+                }
                 input.ReadExactly(header, first, header.Length - first);
                 long length = FrameFormat.ReadHeader(header, _maxFrame);
                 var reader = new WireReader(input, length, _system);
@@ -99,7 +113,9 @@ public sealed class ChannelListener : IDisposable
         }
         catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException or ObjectDisposedException or SocketException)
         {
-            if (!_stop.IsCancellationRequested) _log($"data channel: connection from {remote} closed: {e.Message}");
+            if (_stop.IsCancellationRequested) return;
+            _log($"data channel: connection from {remote} closed: {e.Message}");
+            if (admitted is not null) _onPeerClosed(admitted, $"its data-channel connection to this node failed: {e.Message}");
         }
         finally
         {

@@ -9,8 +9,10 @@ namespace AlexNet.Cluster.Channel;
 /// <summary>
 /// A node's data channel (one per node, at /user/data-channel): owns the listener and one
 /// outgoing <see cref="PeerLink"/> per peer node, admits the peers the cluster introduces and
-/// forgets them when they leave the cluster, and tells a failed link's users. Tensor bytes never
-/// pass through this actor: proxies and endpoints queue messages on the links directly.
+/// forgets them when they leave the cluster, and tells a failed link's users. A peer whose own
+/// connection to this node ends (it died or dropped its link) counts as a failed link too: its users
+/// hear at once, instead of when the cluster finds the node unreachable seconds later. Tensor bytes
+/// never pass through this actor: proxies and endpoints queue messages on the links directly.
 /// </summary>
 public sealed class DataChannelActor : ReceiveActor
 {
@@ -29,6 +31,7 @@ public sealed class DataChannelActor : ReceiveActor
         Receive<AdmitPeer>(m => _peers.Admit(m.Peer));
         Receive<OpenLink>(Open);
         Receive<LinkFailed>(m => Drop(m.Link, m.Reason));
+        Receive<PeerClosed>(m => { if (_links.TryGetValue(m.Node, out var link)) Drop(link, $"{m.Node}: {m.Reason}"); });
         Receive<RegisterEndpoint>(m => _endpoints.Register(m.Id, m.Actor));
         Receive<UnregisterEndpoint>(m => _endpoints.Unregister(m.Id));
         Receive<ClusterEvent.MemberRemoved>(m => Forget(m.Member.Address.ToString(), "left the cluster"));
@@ -43,7 +46,8 @@ public sealed class DataChannelActor : ReceiveActor
     {
         if (Context.System is ExtendedActorSystem { Provider: Akka.Cluster.ClusterActorRefProvider })
             Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
-        _listener.Start();
+        var self = Self;
+        _listener.Start((node, reason) => self.Tell(new PeerClosed(node, reason)));
         _log.Info("data channel listening on {0}:{1}", _self.Host, _self.Port);
     }
 

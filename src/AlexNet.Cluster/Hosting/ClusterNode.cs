@@ -47,7 +47,7 @@ public static class ClusterNode
             system.ActorOf(NodeHost.Props(setup, (code, line) => outcome.TrySetResult(new NodeOutcome(code, line))), "node");
             if (s.Has(ClusterSettings.Coordinator))
             {
-                var run = new RunSetup(o.Run.Model, o.Run.Training, o.Run.Device, profile, channel, dataChannel, s.Precision, s.GatherTimeout);
+                var run = new RunSetup(o.Run.Model, o.Run.Training, o.Run.Device, profile, channel, dataChannel, s.Precision, s.GatherTimeout, s.Recovery);
                 var host = RunHost.Props(run, e =>
                 {
                     o.OnEvent(e);

@@ -15,7 +15,7 @@ public sealed record TlsSettings(bool Enabled, string CertificatePath, string Ce
 public sealed record ClusterSettings(
     IReadOnlyList<string> Roles, string Hostname, string PublicHostname, int Port, IReadOnlyList<string> SeedNodes,
     IReadOnlyList<string> Devices, WirePrecision Precision, TimeSpan GatherTimeout, DataChannelSettings DataChannel,
-    TimeSpan LoaderReadDelay, TlsSettings Tls)
+    TimeSpan LoaderReadDelay, TlsSettings Tls, RecoverySettings Recovery)
 {
     public const string Coordinator = "coordinator", Tower = "tower", Loader = "loader";
     public static readonly string[] KnownRoles = { Coordinator, Tower, Loader };
@@ -48,11 +48,15 @@ public sealed record ClusterSettings(
             Get(c, $"{k}.data-channel.maximum-frame-size", k2 => c.GetLong(k2)));
         var tls = new TlsSettings(Get(c, $"{k}.tls.enabled", k2 => c.GetBoolean(k2)), Get(c, $"{k}.tls.certificate-path", k2 => c.GetString(k2)),
             Get(c, $"{k}.tls.certificate-password", k2 => c.GetString(k2)), Get(c, $"{k}.tls.suppress-validation", k2 => c.GetBoolean(k2)));
+        var recovery = new RecoverySettings(Get(c, $"{k}.recovery.max-restarts", k2 => c.GetInt(k2)),
+            Get(c, $"{k}.recovery.wait-for-towers", k2 => c.GetTimeSpan(k2)));
+        if (recovery.MaxRestarts < 0) throw new ConfigurationFileException($"{k}.recovery.max-restarts = {recovery.MaxRestarts}: expected 0 (no recovery) or more");
+        if (recovery.WaitForTowers <= TimeSpan.Zero) throw new ConfigurationFileException($"{k}.recovery.wait-for-towers = {recovery.WaitForTowers}: expected a positive duration");
         if (tls.Enabled && tls.CertificatePath.Length == 0)
             throw new ConfigurationFileException($"{k}.tls.enabled = on needs {k}.tls.certificate-path (a .pfx file)");
         return new ClusterSettings(roles, Get(c, $"{k}.hostname", k2 => c.GetString(k2)), Get(c, $"{k}.public-hostname", k2 => c.GetString(k2)), port,
             List(c, $"{k}.seed-nodes"), devices, precision, Get(c, $"{k}.gather-timeout", k2 => c.GetTimeSpan(k2)), channel,
-            Get(c, $"{k}.loader.read-delay", k2 => c.GetTimeSpan(k2)), tls);
+            Get(c, $"{k}.loader.read-delay", k2 => c.GetTimeSpan(k2)), tls, recovery);
     }
 
     private static T Get<T>(Config c, string key, Func<string, T> read)

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using AlexNet.Actors.Checkpoints;
 using AlexNet.Actors.Coordination;
 using AlexNet.Actors.Protocol;
 using AlexNet.Actors.Training;
@@ -14,7 +15,7 @@ namespace AlexNet.Cluster.Hosting;
 /// <summary>What the run host needs: the run's configuration and this (coordinator) node's identity.</summary>
 public sealed record RunSetup(
     AlexNetConfig Model, TrainingSettings Training, string CoordinatorDevice, NodeProfile Profile, ChannelPoint Channel,
-    IActorRef DataChannel, WirePrecision Precision, TimeSpan GatherTimeout);
+    IActorRef DataChannel, WirePrecision Precision, TimeSpan GatherTimeout, RecoverySettings Recovery);
 
 /// <summary>
 /// The cluster singleton that runs a training run (on the oldest node with the coordinator role).
@@ -22,10 +23,14 @@ public sealed record RunSetup(
 /// waits until K towers and a loader are there, assigns tower indices in the order nodes offered
 /// them, and starts a <see cref="CoordinatorActor"/> (its child) whose towers and loaders are
 /// proxies. Loaders that join later are announced to the coordinator (<see cref="LoaderJoined"/>),
-/// those whose node leaves withdrawn (<see cref="LoaderLeft"/>); a tower whose node leaves fails
-/// the run with a message naming it. It is also the run's listener: events go to a callback, and
-/// at the end every node is told <see cref="RunEnded"/>. States: Gathering → Starting (the coordinator
-/// describes the data and initialises the towers; loader changes wait) → Running → Ended.
+/// those whose node leaves withdrawn (<see cref="LoaderLeft"/>). When a tower's node goes away the
+/// coordinator ends with <see cref="TowerLostFailure"/>: the run host stops it and its proxies, waits
+/// until K towers are there again (the surviving ones, spares, a restarted node) and starts a new
+/// coordinator, which resumes every tower from the newest checkpoint (alexnet.cluster.recovery bounds
+/// how often and how long). Any other failure ends the run. It is also the run's listener: events of
+/// the current coordinator go to a callback, and at the end every node is told <see cref="RunEnded"/>.
+/// States: Gathering → Starting (the coordinator describes the data and initialises the towers; loader
+/// changes wait) → Running → (Recovering → Starting → Running)* → Ended.
 /// </summary>
 public sealed class RunHost : ReceiveActor, IWithTimers
 {
@@ -36,14 +41,16 @@ public sealed class RunHost : ReceiveActor, IWithTimers
     private readonly HashSet<string> _offered = new();
     private readonly List<(TowerSeat Seat, ChannelPoint Node)> _freeTowers = new();
     private readonly List<(IActorRef Endpoint, ChannelPoint Node)> _freeLoaders = new();
-    private readonly Dictionary<IActorRef, string> _towerProxies = new();
+    private readonly Dictionary<IActorRef, (int Index, TowerSeat Seat, ChannelPoint Node)> _towerProxies = new();
     private readonly Dictionary<IActorRef, string> _loaderProxies = new();
     private int _loaderSerial;
+    private int _generation; // coordinators started so far (1 + recoveries)
     private IActorRef _coordinator = ActorRefs.Nobody;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     private sealed record GatherTimedOut;
+    private sealed record RecoveryTimedOut(string Lost);
 
     /// <param name="onEvent">Receives every run event (StepCompleted, RunNotice, ... and last TrainingFinished or TrainingFailed).</param>
     public RunHost(RunSetup setup, Action<object> onEvent)
@@ -58,9 +65,11 @@ public sealed class RunHost : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
-            typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.UnreachableMember));
+            typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.ReachableMember));
         Timers.StartSingleTimer("gather", new GatherTimedOut(), _setup.GatherTimeout);
         Notice($"waiting for {_setup.Model.Towers} tower(s) and at least one loader to join");
+        if (_setup.Recovery.Enabled && _setup.Training.CheckpointDir is null)
+            Notice("no checkpoint folder: losing a tower node will end the run (set --checkpoint-dir on the coordinator nodes to survive it)", isError: true);
     }
 
     protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
@@ -80,7 +89,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
         Receive<NodeOffer>(m =>
         {
             if (!Accept(m)) return;
-            TryStart();
+            TryStart(paused: null);
         });
         Receive<GatherTimedOut>(_ => End(new TrainingFailed(
             $"waited {_setup.GatherTimeout} for {_setup.Model.Towers} tower(s) and a loader; only {_freeTowers.Count} tower(s) and {_freeLoaders.Count} loader(s) joined")));
@@ -91,7 +100,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
     {
         Membership(untilStarted.Add);
         Offers(untilStarted.Add);
-        Receive<ReadyRelayed>(_ =>
+        Receive<ReadyRelayed>(_ => _towerProxies.ContainsKey(Sender), _ =>
         {
             if (readyTowers + 1 < _setup.Model.Towers)
             {
@@ -101,6 +110,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
             foreach (var change in untilStarted) change();
             Become(Running);
         });
+        Receive<ReadyRelayed>(_ => { }); // from a proxy of a coordinator stopped for a recovery
         Outcomes();
     }
 
@@ -131,9 +141,29 @@ public sealed class RunHost : ReceiveActor, IWithTimers
     {
         Receive<Terminated>(m => m.ActorRef.Equals(_coordinator), _ => End(new TrainingFailed("the coordinator stopped unexpectedly")));
         Receive<Terminated>(m => { _towerProxies.Remove(m.ActorRef); _loaderProxies.Remove(m.ActorRef); });
+        Receive<object>(_ => !Sender.Equals(_coordinator), _ => { }); // late events of a coordinator stopped for a recovery
+        Receive<TowerLostFailure>(OnTowerLost);
         Receive<TrainingFinished>(End);
         Receive<TrainingFailed>(End);
         ReceiveAny(_onEvent); // progress events from the coordinator
+    }
+
+    /// <summary>
+    /// The run is paused after losing a tower: no coordinator; nodes that come (back) are enlisted
+    /// and their towers counted; the run resumes as soon as K towers and a loader are there.
+    /// </summary>
+    private void Recovering(DateTime pausedAt)
+    {
+        Membership(change => change());
+        Receive<NodeOffer>(m =>
+        {
+            if (Accept(m)) TryStart(paused: DateTime.UtcNow - pausedAt);
+        });
+        Receive<RecoveryTimedOut>(m => End(new TrainingFailed(
+            $"{m.Lost}; waited {_setup.Recovery.WaitForTowers} for {_setup.Model.Towers} tower(s) to resume with, but only {_freeTowers.Count} " +
+            $"(and {_freeLoaders.Count + _loaderProxies.Count} loader(s)) were there (alexnet.cluster.recovery.wait-for-towers)")));
+        Receive<Terminated>(m => { _towerProxies.Remove(m.ActorRef); _loaderProxies.Remove(m.ActorRef); });
+        ReceiveAny(_ => { }); // late events of the stopped coordinator
     }
 
     private void Ended(RunEnded outcome)
@@ -151,6 +181,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
         Receive<ClusterEvent.MemberUp>(m => Joined(m.Member));
         Receive<ClusterEvent.MemberWeaklyUp>(m => Joined(m.Member));
         Receive<ClusterEvent.UnreachableMember>(m => Gone(m.Member, "is unreachable", announce));
+        Receive<ClusterEvent.ReachableMember>(m => Joined(m.Member)); // withdrawn while unreachable: enlisted anew
         Receive<ClusterEvent.MemberLeft>(m => Gone(m.Member, "is leaving the cluster", announce));
         Receive<ClusterEvent.MemberExited>(m => Gone(m.Member, "left the cluster", announce));
         Receive<ClusterEvent.MemberRemoved>(m => { Gone(m.Member, "was removed from the cluster", announce); _members.Remove(m.Member.Address); });
@@ -184,7 +215,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
         return true;
     }
 
-    /// <summary>A node left or became unreachable: withdraw its loaders; its towers fail the run.</summary>
+    /// <summary>A node left or became unreachable: withdraw its loaders; its towers' proxies report them lost.</summary>
     private void Gone(Member member, string how, Action<Action> announce)
     {
         var node = member.Address.ToString();
@@ -200,7 +231,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
                 proxy.Tell(new PeerGone($"loader node {node} {how}"));
             });
         }
-        foreach (var (proxy, _) in _towerProxies.Where(p => p.Value == node).ToList())
+        foreach (var (proxy, _) in _towerProxies.Where(p => p.Value.Node.Node == node).ToList())
         {
             _towerProxies.Remove(proxy);
             proxy.Tell(new PeerGone($"tower node {node} {how}"));
@@ -209,28 +240,93 @@ public sealed class RunHost : ReceiveActor, IWithTimers
 
     // ---- Running --------------------------------------------------------------------------
 
-    private void TryStart()
+    /// <summary>
+    /// Starts a coordinator once K towers and a loader are there: the first time, or after a lost
+    /// tower (<paramref name="paused"/> = how long the run was paused; the new coordinator then always
+    /// resumes from the newest checkpoint). Loaders already in the run keep their proxies.
+    /// </summary>
+    private void TryStart(TimeSpan? paused)
     {
         int k = _setup.Model.Towers;
-        if (_freeTowers.Count < k || _freeLoaders.Count == 0) return;
+        if (_freeTowers.Count < k || _freeLoaders.Count + _loaderProxies.Count == 0) return;
         Timers.Cancel("gather");
+        Timers.Cancel("recovery");
+        _generation++;
         var towers = new List<IActorRef>();
         for (int t = 0; t < k; t++)
         {
             var (seat, node) = _freeTowers[t];
-            var proxy = Context.ActorOf(RemoteTowerProxy.Props(t, seat, node, _setup.Channel, _setup.DataChannel, _setup.Precision), $"tower-{t}");
+            var proxy = Context.ActorOf(RemoteTowerProxy.Props(t, seat, node, _setup.Channel, _setup.DataChannel, _setup.Precision), $"tower-{t}-{_generation}");
             Context.Watch(proxy);
-            _towerProxies[proxy] = node.Node;
+            _towerProxies[proxy] = (t, seat, node);
             towers.Add(proxy);
             Notice($"tower {t}: {seat.Device} on {node.Node}");
         }
         _freeTowers.RemoveRange(0, k);
-        var loaders = _freeLoaders.Select(l => NewLoaderProxy(l.Endpoint, l.Node)).ToList();
+        foreach (var (endpoint, node) in _freeLoaders) NewLoaderProxy(endpoint, node);
         _freeLoaders.Clear();
-        _coordinator = Context.ActorOf(CoordinatorActor.Props(_setup.Model, _setup.Training, towers, loaders, Self, _setup.CoordinatorDevice), "coordinator");
+        var loaders = _loaderProxies.Keys.ToList();
+        var training = paused is null ? _setup.Training : _setup.Training with { Resume = true };
+        _coordinator = Context.ActorOf(CoordinatorActor.Props(_setup.Model, training, towers, loaders, Self, _setup.CoordinatorDevice), $"coordinator-{_generation}");
         Context.Watch(_coordinator);
-        Notice($"starting the run with {k} tower(s) and {loaders.Count} loader(s)");
+        Notice(paused is { } p
+            ? $"resuming the run with {k} tower(s) and {loaders.Count} loader(s) after a pause of {p.TotalSeconds:F1} s (recovery {_generation - 1} of at most {_setup.Recovery.MaxRestarts})"
+            : $"starting the run with {k} tower(s) and {loaders.Count} loader(s)");
         Become(() => Starting(0, new List<Action>()));
+    }
+
+    /// <summary>
+    /// A tower's node went away. With recovery on and a checkpoint folder: stop the coordinator and
+    /// every tower proxy, keep the surviving towers (their endpoints start fresh tower actors when
+    /// attached again), ask the lost tower's node to offer itself again in case it is still there,
+    /// and wait for K towers. Otherwise the run ends.
+    /// </summary>
+    private void OnTowerLost(TowerLostFailure lost)
+    {
+        if (!_setup.Recovery.Enabled)
+        {
+            End(new TrainingFailed($"{lost.Reason} (recovery is off: alexnet.cluster.recovery.max-restarts = 0)"));
+            return;
+        }
+        if (_setup.Training.CheckpointDir is not { } dir)
+        {
+            End(new TrainingFailed($"{lost.Reason}; without a checkpoint folder the run cannot recover from a lost tower " +
+                                   "(set alexnet.checkpoint.dir, --checkpoint-dir, on the coordinator nodes)"));
+            return;
+        }
+        if (_generation > _setup.Recovery.MaxRestarts)
+        {
+            End(new TrainingFailed($"{lost.Reason}; the run has already recovered {_setup.Recovery.MaxRestarts} time(s) (alexnet.cluster.recovery.max-restarts)"));
+            return;
+        }
+        Context.Unwatch(_coordinator);
+        Context.Stop(_coordinator);
+        _coordinator = ActorRefs.Nobody;
+        var lostNode = _towerProxies.Values.Where(p => p.Index == lost.Tower).Select(p => p.Node.Node).FirstOrDefault();
+        var survivors = _towerProxies.Values.Where(p => p.Node.Node != lostNode && _offered.Contains(p.Node.Node)).OrderBy(p => p.Index)
+            .Select(p => (p.Seat, p.Node)).ToList();
+        foreach (var proxy in _towerProxies.Keys)
+        {
+            Context.Unwatch(proxy);
+            Context.Stop(proxy);
+        }
+        _towerProxies.Clear();
+        _freeTowers.InsertRange(0, survivors);
+        if (lostNode is not null)
+        {
+            _freeTowers.RemoveAll(t => t.Node.Node == lostNode);
+            _offered.Remove(lostNode);
+            foreach (var address in _members.Where(a => a.ToString() == lostNode))
+                NodeHost(address).Tell(new Enlist(Self, _setup.Profile, _setup.Channel));
+        }
+        bool hasCheckpoint = new CheckpointStore(dir).Folders().Any();
+        Notice($"{lost.Reason}: pausing the run; waiting up to {_setup.Recovery.WaitForTowers} for {_setup.Model.Towers} tower(s) " +
+               $"({Math.Min(_freeTowers.Count, _setup.Model.Towers)} there), then every tower goes back to " +
+               (hasCheckpoint ? "the newest usable checkpoint" : "step 0 (no checkpoint was written yet)"), isError: true);
+        Timers.StartSingleTimer("recovery", new RecoveryTimedOut(lost.Reason), _setup.Recovery.WaitForTowers);
+        var pausedAt = DateTime.UtcNow;
+        Become(() => Recovering(pausedAt));
+        TryStart(paused: TimeSpan.Zero);
     }
 
     private IActorRef NewLoaderProxy(IActorRef endpoint, ChannelPoint node)

@@ -26,6 +26,9 @@ public sealed record LinkLost(string Peer, string Reason);
 /// <summary>A link's writer → data channel: the connection failed.</summary>
 internal sealed record LinkFailed(PeerLink Link, string Reason);
 
+/// <summary>The listener (a reader thread) → data channel: <paramref name="Node"/>'s connection to this node ended.</summary>
+internal sealed record PeerClosed(string Node, string Reason);
+
 /// <summary>Proxy or endpoint → data channel: deliver frames addressed to <paramref name="Id"/> to this actor.</summary>
 public sealed record RegisterEndpoint(string Id, IActorRef Actor);
 

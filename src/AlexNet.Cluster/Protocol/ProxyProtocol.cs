@@ -4,7 +4,7 @@ namespace AlexNet.Cluster.Protocol;
 
 /// <summary>
 /// Run host → a tower or loader proxy: the node behind you left the cluster or became unreachable.
-/// A tower proxy reports <see cref="AlexNet.Actors.Protocol.TowerFailed"/> to the coordinator and
+/// A tower proxy reports <see cref="AlexNet.Actors.Protocol.TowerLost"/> to the coordinator and
 /// stops; a loader proxy just stops (the run host has already sent the coordinator
 /// <see cref="AlexNet.Actors.Protocol.LoaderLeft"/>). No reply.
 /// </summary>

@@ -14,7 +14,8 @@ namespace AlexNet.Cluster.Proxies;
 /// into tensors, which belong to the coordinator. A tower on the same node (a node with several
 /// roles) gets the messages as they are, tensors and all. States: Attaching → Linking (data channel) →
 /// Relaying. When the tower's node goes away (DeathWatch, a lost data channel, or the run host's
-/// <see cref="PeerGone"/>) it reports <see cref="TowerFailed"/> to the coordinator and stops.
+/// <see cref="PeerGone"/>) it reports <see cref="TowerLost"/> to the coordinator and stops (the
+/// coordinator's DeathWatch covers the case where it had not sent anything yet).
 /// </summary>
 public sealed class RemoteTowerProxy : ReceiveActor, IWithUnboundedStash
 {
@@ -118,7 +119,7 @@ public sealed class RemoteTowerProxy : ReceiveActor, IWithUnboundedStash
     private void Lost(string reason)
     {
         _log.Error("tower {0}: {1}", _index, reason);
-        if (!_replyTo.IsNobody()) _replyTo.Tell(new TowerFailed(_index, -1, reason), Self);
+        if (!_replyTo.IsNobody()) _replyTo.Tell(new TowerLost(_index, reason), Self);
         Context.Stop(Self);
     }
 

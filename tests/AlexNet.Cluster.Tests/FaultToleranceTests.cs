@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using AlexNet.Cluster.Hosting;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace AlexNet.Cluster.Tests;
+
+/// <summary>
+/// Real processes on loopback, SIGKILLed mid-run: a tower node (at a chosen point and at a random
+/// one), a loader node, the coordinator's node. Every run must end with the planned steps, each
+/// step recorded once, and the final weights and momentum of a run that was never disturbed.
+/// </summary>
+public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputHelper output) : IClassFixture<UndisturbedRun>, IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
+    private const int Steps = UndisturbedRun.Steps;
+    private readonly string _dir = Directory.CreateTempSubdirectory("alexnet-faults-").FullName;
+    private readonly List<NodeProcess> _nodes = new();
+
+    public void Dispose()
+    {
+        foreach (var n in _nodes)
+        {
+            output.WriteLine($"---- {n.Name}\n{n.Output}");
+            n.Dispose();
+        }
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    private string Checkpoints => Path.Combine(_dir, "checkpoints");
+
+    private NodeProcess Start(string name, string roles, int port, string? seeds, params string[] more)
+    {
+        var args = new[] { "node", "--roles", roles, "--port", port.ToString() }
+            .Concat(seeds is null ? Array.Empty<string>() : new[] { "--seed-nodes", seeds })
+            .Concat(UndisturbedRun.Options(_dir)).Concat(more);
+        var node = new NodeProcess(name, args, _dir);
+        _nodes.Add(node);
+        return node;
+    }
+
+    private NodeProcess StartCoordinator(string name, int port, string? seeds, string report) =>
+        Start(name, "coordinator", port, seeds, "--checkpoint-dir", Checkpoints, "--report", report);
+
+    private void AssertCompleteAndUndisturbed(NodeProcess coordinator, string reportFile, bool everyStepInReport = true)
+    {
+        Assert.Equal(0, coordinator.WaitForExit(Patience));
+        var report = RunReport.Read(Path.Combine(_dir, reportFile));
+        Assert.True(report.Succeeded, report.Summary);
+        Assert.Equal(Steps, report.Steps);
+        var recorded = report.StepTimes.Select(p => p.Step).ToList();
+        if (everyStepInReport) Assert.Equal(Enumerable.Range(0, Steps).Select(i => (long)i), recorded); // each step once, in order
+        // metrics.csv in the run folder (kept by whichever node hosted the coordinator): each step once.
+        var metrics = File.ReadAllLines(Path.Combine(Checkpoints, "run", "metrics.csv")).Where(l => l.StartsWith("step,")).Select(l => l.Split(',')[1]);
+        Assert.Equal(Enumerable.Range(1, Steps).Select(i => i.ToString()), metrics);
+        double difference = undisturbed.LargestDifference(Checkpoints);
+        output.WriteLine($"largest difference from the undisturbed run's weights and momentum: {difference}");
+        Assert.True(difference == 0, $"the final weights differ from the undisturbed run's by up to {difference}");
+    }
+
+    private double SecondsToResume(NodeProcess coordinator, Stopwatch sinceKill, int fromLine)
+    {
+        Assert.True(coordinator.WaitFor(l => l.Contains("resuming from") || l.Contains("resuming the run"), Patience, fromLine), "the run did not resume");
+        int resumedAt = coordinator.LineCount;
+        Assert.True(coordinator.WaitFor(l => l.StartsWith("step "), Patience, resumedAt - 1), "no step after the resume");
+        return sinceKill.Elapsed.TotalSeconds;
+    }
+
+    [Fact]
+    public void A_tower_node_killed_after_a_checkpoint_is_restarted_and_the_run_ends_with_the_undisturbed_weights()
+    {
+        int port = NodeProcess.FreePort();
+        var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
+        var coordinator = StartCoordinator("coordinator", port, null, "report.json");
+        Start("tower-a", "tower", 0, seed, "--devices", "cpu");
+        var victim = Start("tower-b", "tower", 0, seed, "--devices", "cpu");
+        Start("loader", "loader", 0, seed);
+
+        Assert.True(coordinator.WaitFor(l => l.Contains(CheckpointFolder(4)), Patience), "no checkpoint at step 4");
+        Assert.True(coordinator.WaitFor(l => l.StartsWith("step       5 "), Patience), "the run did not reach step 5");
+        int before = coordinator.LineCount;
+        var clock = Stopwatch.StartNew();
+        victim.Kill();
+        output.WriteLine($"killed tower-b after step {coordinator.LastStep()}");
+        Start("tower-b-restarted", "tower", 0, seed, "--devices", "cpu");
+        double seconds = SecondsToResume(coordinator, clock, before);
+        output.WriteLine($"seconds from SIGKILL to the first step after the rollback: {seconds:F1}");
+
+        AssertCompleteAndUndisturbed(coordinator, "report.json");
+        var report = RunReport.Read(Path.Combine(_dir, "report.json"));
+        Assert.Contains(report.Notices, n => n.Message.Contains("pausing the run"));
+        Assert.Equal(2, report.Starts.Count);
+        Assert.True(report.Starts[1].FromStep is 4 or 8, $"resumed from step {report.Starts[1].FromStep}");
+    }
+
+    [Fact]
+    public void A_tower_node_killed_at_a_random_point_is_replaced_by_a_spare()
+    {
+        int seedOfTest = Environment.TickCount & 0xffff;
+        var random = new Random(seedOfTest);
+        int killAfter = random.Next(0, Steps - 4); // 0: while the towers initialise; at least 5 steps left to kill in
+        int extraMs = random.Next(0, 200);
+        output.WriteLine($"random point (test seed {seedOfTest}): {extraMs} ms after step {killAfter}");
+        int port = NodeProcess.FreePort();
+        var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
+        var coordinator = StartCoordinator("coordinator", port, null, "report.json");
+        var first = Start("tower-a", "tower", 0, seed, "--devices", "cpu");
+        var second = Start("tower-b", "tower", 0, seed, "--devices", "cpu");
+        Start("loader", "loader", 0, seed);
+        Assert.True(coordinator.WaitFor(l => l.Contains("starting the run"), Patience), "the run did not start");
+        Start("spare", "tower", 0, seed, "--devices", "cpu"); // offered once the run is going: kept spare
+
+        if (killAfter > 0) Assert.True(coordinator.WaitFor(l => l.StartsWith($"step {killAfter,7} "), Patience), $"the run did not reach step {killAfter}");
+        Thread.Sleep(extraMs);
+        int before = coordinator.LineCount;
+        var clock = Stopwatch.StartNew();
+        var victim = random.Next(2) == 0 ? first : second;
+        victim.Kill();
+        output.WriteLine($"killed {victim.Name} after step {coordinator.LastStep()}");
+        double seconds = SecondsToResume(coordinator, clock, before);
+        output.WriteLine($"seconds from SIGKILL to the first step after the rollback: {seconds:F1}");
+        AssertCompleteAndUndisturbed(coordinator, "report.json");
+    }
+
+    [Fact]
+    public void A_loader_node_killed_mid_run_loses_and_repeats_no_sample()
+    {
+        int port = NodeProcess.FreePort();
+        var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
+        var coordinator = StartCoordinator("coordinator", port, null, "report.json");
+        Start("towers", "tower", 0, seed, "--devices", "cpu,cpu");
+        var victim = Start("loader-a", "loader", 0, seed);
+        Start("loader-b", "loader", 0, seed);
+        Assert.True(coordinator.WaitFor(l => l.StartsWith("step       5 "), Patience), "the run did not reach step 5");
+        Assert.Equal(2, Regex.Matches(coordinator.Output, @"joined with 0 tower\(s\) and 1 loader\(s\)").Count);
+        victim.Kill();
+        output.WriteLine($"killed loader-a after step {coordinator.LastStep()}");
+        AssertCompleteAndUndisturbed(coordinator, "report.json");
+        var report = RunReport.Read(Path.Combine(_dir, "report.json"));
+        Assert.Single(report.Starts); // no rollback: the run just went on
+        Assert.Contains(report.Notices, n => n.Message.Contains("data loader") && (n.Message.Contains("left") || n.Message.Contains("stopped")));
+    }
+
+    [Fact]
+    public void The_coordinator_node_killed_mid_run_comes_back_on_the_second_coordinator_node_from_the_last_checkpoint()
+    {
+        int portA = NodeProcess.FreePort(), portB = NodeProcess.FreePort();
+        var seeds = $"akka.tcp://alexnet@127.0.0.1:{portA},akka.tcp://alexnet@127.0.0.1:{portB}";
+        var first = StartCoordinator("coordinator-a", portA, null, "report-a.json");
+        Assert.True(first.WaitFor(l => l.Contains("waiting for"), Patience), "the first coordinator did not start");
+        var second = StartCoordinator("coordinator-b", portB, seeds, "report-b.json");
+        var towers = Start("towers", "tower", 0, seeds, "--devices", "cpu,cpu");
+        var loader = Start("loader", "loader", 0, seeds);
+
+        Assert.True(first.WaitFor(l => l.Contains(CheckpointFolder(4)), Patience), "no checkpoint at step 4");
+        Assert.True(first.WaitFor(l => l.StartsWith("step       5 "), Patience), "the run did not reach step 5");
+        var clock = Stopwatch.StartNew();
+        first.Kill();
+        output.WriteLine($"killed coordinator-a after step {first.LastStep()}");
+        double seconds = SecondsToResume(second, clock, 0);
+        output.WriteLine($"seconds from SIGKILL to the first step on the second coordinator node: {seconds:F1}");
+
+        AssertCompleteAndUndisturbed(second, "report-b.json", everyStepInReport: false);
+        var report = RunReport.Read(Path.Combine(_dir, "report-b.json"));
+        long from = report.Starts.Single().FromStep;
+        Assert.True(from is 4 or 8, $"resumed from step {from}");
+        Assert.Equal(Enumerable.Range((int)from, Steps - (int)from).Select(i => (long)i), report.StepTimes.Select(p => p.Step));
+        Assert.Equal(0, towers.WaitForExit(Patience));
+        Assert.Equal(0, loader.WaitForExit(Patience));
+    }
+
+    [Fact]
+    public void Without_a_checkpoint_folder_a_lost_tower_ends_the_run_saying_why()
+    {
+        int port = NodeProcess.FreePort();
+        var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
+        var longer = new[] { "--steps", "500" }; // the last --steps wins: long enough to be killed mid-run
+        var coordinator = Start("coordinator", "coordinator", port, null, longer);
+        Start("tower-a", "tower", 0, seed, longer.Concat(new[] { "--devices", "cpu" }).ToArray());
+        var victim = Start("tower-b", "tower", 0, seed, longer.Concat(new[] { "--devices", "cpu" }).ToArray());
+        Start("loader", "loader", 0, seed, longer);
+        Assert.True(coordinator.WaitFor(l => l.StartsWith("step       3 "), Patience), "the run did not reach step 3");
+        Assert.Contains("no checkpoint folder: losing a tower node will end the run", coordinator.Output);
+        victim.Kill();
+        Assert.Equal(1, coordinator.WaitForExit(Patience));
+        Assert.Contains("without a checkpoint folder the run cannot recover from a lost tower", coordinator.Output);
+    }
+
+    private static string CheckpointFolder(long step) => AlexNet.Actors.Checkpoints.CheckpointStore.FolderName(step);
+}
