@@ -43,7 +43,15 @@ if (args.Skip(1).Any(a => a is "-h" or "--help"))
 }
 try
 {
+    ComputeDevice.PreloadLibTorch(); // LIBTORCH_PATH's libtorch, before anything touches TorchSharp
     return command.Run(new CliArgs(args.Skip(1), command.Flags));
+}
+catch (Exception e) when (e is DllNotFoundException || e is TypeInitializationException { InnerException: DllNotFoundException or NotSupportedException })
+{
+    var missing = e is DllNotFoundException ? e : e.InnerException!;
+    Console.Error.WriteLine($"alexnet {command.Name}: libtorch could not be loaded ({missing.Message.Split('\n')[0].Trim()}); " +
+                            $"a build with -p:AlexNetBringYourOwnLibTorch=true needs {ComputeDevice.LibTorchPathVariable} set to a libtorch lib folder");
+    return 2;
 }
 catch (Exception e) when (e is UsageException or InvalidModelConfigException or DeviceUnavailableException
                            or AlexNet.Actors.Hosting.ConfigurationFileException or AlexNet.Data.DataFormatException
