@@ -51,10 +51,8 @@ public sealed class LoaderEndpoint : ReceiveActor, IWithUnboundedStash
         if (!_proxy.IsNobody()) Context.Unwatch(_proxy);
         _proxy = m.Proxy;
         Context.Watch(_proxy);
-        if (_selfNode.Enabled && m.ProxyChannel.Enabled && m.ProxyChannel.Node != _selfNode.Node && !_dataChannel.IsNobody())
+        if (EndpointLink.Open(_selfNode, _dataChannel, m.ProxyChannel))
         {
-            _dataChannel.Tell(new AdmitPeer(m.ProxyChannel));
-            _dataChannel.Tell(new OpenLink(m.ProxyChannel));
             Become(Linking);
             return;
         }

@@ -65,10 +65,8 @@ public sealed class TowerEndpoint : ReceiveActor, IWithUnboundedStash
         _proxy = m.Proxy;
         Context.Watch(_proxy);
         _index = -1;
-        if (_selfNode.Enabled && m.ProxyChannel.Enabled && m.ProxyChannel.Node != _selfNode.Node && !_dataChannel.IsNobody())
+        if (EndpointLink.Open(_selfNode, _dataChannel, m.ProxyChannel))
         {
-            _dataChannel.Tell(new AdmitPeer(m.ProxyChannel));
-            _dataChannel.Tell(new OpenLink(m.ProxyChannel));
             Become(Linking);
             return;
         }
