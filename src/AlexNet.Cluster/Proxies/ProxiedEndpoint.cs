@@ -1,0 +1,108 @@
+using Akka.Actor;
+using Akka.Event;
+using AlexNet.Cluster.Channel;
+using AlexNet.Cluster.Protocol;
+
+namespace AlexNet.Cluster.Proxies;
+
+/// <summary>
+/// What a tower and a loader endpoint share: a proxy on the coordinator's node attaches to it, the
+/// endpoint opens the data channel to that node when both have one and they differ (else it
+/// answers through Akka.Remote, or by reference on its own node), serves, and detaches when the
+/// proxy or the link goes away. States: Detached → Linking → Serving (the subclass's).
+/// </summary>
+public abstract class ProxiedEndpoint : ReceiveActor, IWithUnboundedStash
+{
+    protected readonly ILoggingAdapter Log = Context.GetLogger();
+    protected readonly ChannelPoint SelfNode;
+    private readonly IActorRef _dataChannel;
+    private readonly string _kind;
+
+    protected IActorRef Proxy { get; private set; } = ActorRefs.Nobody;
+    protected WireRoute? Route { get; private set; }
+    public IStash Stash { get; set; } = null!;
+
+    /// <param name="kind">"tower" or "loader", for log lines.</param>
+    protected ProxiedEndpoint(string kind, ChannelPoint selfNode, IActorRef dataChannel)
+    {
+        (_kind, SelfNode, _dataChannel) = (kind, selfNode, dataChannel);
+        Become(Detached);
+    }
+
+    /// <summary>Handles the actor's own messages while attached (after <see cref="Attachment"/>).</summary>
+    protected abstract void Serving();
+
+    /// <summary>What the proxy is told it reached, e.g. "cpu tower at ...".</summary>
+    protected abstract string Description { get; }
+
+    /// <summary>Runs first on every Attach (a tower endpoint starts a fresh tower actor here).</summary>
+    protected virtual void BeforeAttach() { }
+
+    /// <summary>Runs on Detach before the endpoint forgets its proxy.</summary>
+    protected virtual void OnDetach() { }
+
+    protected override void PreStart()
+    {
+        if (!_dataChannel.IsNobody()) _dataChannel.Tell(new RegisterEndpoint(EndpointRegistry.IdOf(Self), Self));
+    }
+
+    protected override void PostStop()
+    {
+        if (!_dataChannel.IsNobody()) _dataChannel.Tell(new UnregisterEndpoint(EndpointRegistry.IdOf(Self)));
+    }
+
+    private void Detached()
+    {
+        Receive<Attach>(OnAttach);
+        Receive<LinkLost>(_ => { }); // the link of a coordinator already gone
+        ReceiveAny(m => Log.Warning("{0} endpoint {1}: {2} while no coordinator is attached; ignored", _kind, Self.Path.Name, m.GetType().Name));
+    }
+
+    private void OnAttach(Attach m)
+    {
+        BeforeAttach();
+        if (!Proxy.IsNobody()) Context.Unwatch(Proxy);
+        Proxy = m.Proxy;
+        Context.Watch(Proxy);
+        if (SelfNode.Enabled && m.ProxyChannel.Enabled && m.ProxyChannel.Node != SelfNode.Node && !_dataChannel.IsNobody())
+        {
+            _dataChannel.Tell(new AdmitPeer(m.ProxyChannel));
+            _dataChannel.Tell(new OpenLink(m.ProxyChannel));
+            Become(Linking);
+            return;
+        }
+        Serve(new WireRoute(Proxy, null));
+    }
+
+    private void Linking()
+    {
+        Receive<LinkReady>(m => Serve(new WireRoute(Proxy, m.Link)));
+        Receive<Attach>(OnAttach);
+        ReceiveAny(_ => Stash.Stash());
+    }
+
+    private void Serve(WireRoute route)
+    {
+        Route = route;
+        Proxy.Tell(new Attached($"{Description}{(route.UsesDataChannel ? ", data channel" : ", Akka.Remote only")}"), Self);
+        Become(Serving);
+        Stash.UnstashAll();
+    }
+
+    /// <summary>The attachment's own messages; a subclass's <see cref="Serving"/> registers them first.</summary>
+    protected void Attachment()
+    {
+        Receive<Attach>(OnAttach);
+        Receive<Terminated>(m => m.ActorRef.Equals(Proxy), _ => Detach("the coordinator's proxy is gone"));
+        Receive<LinkLost>(m => Detach($"the data channel to {m.Peer} failed: {m.Reason}"));
+    }
+
+    protected void Detach(string why)
+    {
+        Log.Warning("{0} endpoint {1} detached: {2}", _kind, Self.Path.Name, why);
+        OnDetach();
+        Proxy = ActorRefs.Nobody;
+        Route = null;
+        Become(Detached);
+    }
+}
