@@ -24,13 +24,27 @@ public static class PaperLrn
     private static Tensor ApplyOne(Tensor x, int size, double alpha, double beta, double k)
     {
         using var scope = NewDisposeScope();
-        using Scalar sizeS = size, alphaS = alpha, kS = k, betaS = beta; // held for the calls (see Scalars)
+        using Scalar alphaS = alpha, kS = k, betaS = beta; // held for the calls (see Scalars)
         // Sum of squares over a window of `size` channels centred on each channel, zero-padded:
-        // average-pool over a (size,1,1) window of the [B,1,C,H,W] view, times size.
-        var sq = x.mul(x).unsqueeze(1); // not square(): TorchSharp implements it as pow(2), an implicit Scalar
+        // the sum of `size` shifted views of the channel-padded squares. (An average pool over a
+        // (size,1,1) window computes the same but libtorch's CPU avg_pool3d is scalar code: it was
+        // a quarter of a whole training step at width 0.25.)
+        var sq = x.mul(x); // not square(): TorchSharp implements it as pow(2), an implicit Scalar
+        var channels = x.shape[1];
         var padded = nn.functional.pad(sq, new long[] { 0, 0, 0, 0, size / 2, (size - 1) / 2 });
-        var sum = nn.functional.avg_pool3d(padded, new long[] { size, 1, 1 }, new long[] { 1, 1, 1 }).squeeze(1).mul(sizeS);
-        var denominator = sum.mul(alphaS).add(kS, Scalars.One).pow(betaS);
+        var sum = padded.narrow(1, 0, channels);
+        for (var offset = 1; offset < size; offset++)
+            sum = sum.add(padded.narrow(1, offset, channels), Scalars.One);
+        var normBase = sum.mul(alphaS).add(kS, Scalars.One);
+        // The paper's β = 3/4 as √b·√√b: two square roots (and their gradients) cost a fraction
+        // of libtorch's powf, which was the costliest elementwise kernel of a training step.
+        var denominator = beta == 0.75 ? PowThreeQuarters(normBase) : normBase.pow(betaS);
         return x.div(denominator).MoveToOuterDisposeScope();
+    }
+
+    private static Tensor PowThreeQuarters(Tensor b)
+    {
+        var root = b.sqrt();
+        return root.mul(root.sqrt());
     }
 }
