@@ -91,52 +91,8 @@ public static class ClusterBenchCommand
             "--seed", "1", "--lr", "0.001", "--log-every", "1", "--loaders", "1", "--threads", threads.ToString(),
             "--wire-precision", precision, "--data-channel", channel,
         };
-        int port = FreePort();
-        var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
-        var children = new List<Process>();
-        try
-        {
-            var coordinator = Spawn(dir, new[] { "node", "--roles", "coordinator", "--port", port.ToString(), "--report", "report.json" }.Concat(common));
-            children.Add(coordinator);
-            for (int t = 0; t < model.Towers; t++) children.Add(Spawn(dir, new[] { "node", "--roles", "tower", "--devices", "cpu", "--port", "0", "--seed-nodes", seed }.Concat(common)));
-            for (int l = 0; l < loaders; l++) children.Add(Spawn(dir, new[] { "node", "--roles", "loader", "--port", "0", "--seed-nodes", seed }.Concat(common)));
-            if (!coordinator.WaitForExit(TimeSpan.FromMinutes(20))) throw new TimeoutException("the cluster run did not finish in 20 minutes");
-            var report = RunReport.Read(Path.Combine(dir, "report.json"));
-            if (!report.Succeeded) throw new InvalidOperationException($"the cluster run failed: {report.Summary}");
-            foreach (var c in children) c.WaitForExit(TimeSpan.FromSeconds(30));
-            return report;
-        }
-        finally
-        {
-            foreach (var c in children)
-            {
-                if (!c.HasExited) c.Kill(entireProcessTree: true);
-                c.Dispose();
-            }
-        }
-    }
-
-    /// <summary>Starts this program again (as `dotnet alexnet.dll` or the apphost) with its output discarded.</summary>
-    private static Process Spawn(string dir, IEnumerable<string> args)
-    {
-        var self = Environment.ProcessPath!;
-        var psi = new ProcessStartInfo(self) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(ClusterBenchCommand).Assembly.Location);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
-
-    private static int FreePort()
-    {
-        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
+        var members = Enumerable.Repeat(new[] { "--roles", "tower", "--devices", "cpu" }, model.Towers)
+            .Concat(Enumerable.Repeat(new[] { "--roles", "loader" }, loaders)).ToList();
+        return LoopbackCluster.Run(dir, common, members, TimeSpan.FromMinutes(20)).Report;
     }
 }
