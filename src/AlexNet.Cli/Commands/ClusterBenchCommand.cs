@@ -14,7 +14,7 @@ namespace AlexNet.Cli.Commands;
 /// `alexnet bench --cluster`: the same training run in one process and as a cluster of separate
 /// processes on this machine (coordinator, K tower nodes, L loader nodes, loopback TCP); images/s
 /// and bytes moved per step for each; then the data channel's MB/s against Akka.Remote's for the
-/// same tensor messages.
+/// same tensor messages. With --loader-sweep it measures loader processes instead (<see cref="LoaderSweep"/>).
 /// </summary>
 public static class ClusterBenchCommand
 {
@@ -26,10 +26,12 @@ public static class ClusterBenchCommand
           T = cores/K intra-op threads per tower in both runs; synthetic data (the same images in both runs).
           The wire comparison sends M=20 messages of a ROWSxCOLS float32 tensor (default 128x9216, the
           paper's fc6 input at batch 128: 4.7 MB) one at a time and pipelined.
-        """;
+
+        """ + LoaderSweep.Usage;
 
     public static int Run(CliArgs args)
     {
+        if (args.String("loader-sweep") is not null) return LoaderSweep.Run(args);
         int towers = args.Int("towers") ?? 2, crop = args.Int("crop") ?? 64, batch = args.Int("batch") ?? 64;
         double width = args.Double("width") ?? 0.25;
         int steps = args.Int("steps") ?? 20, warmup = args.Int("warmup") ?? 3, loaders = args.Int("loaders") ?? 1;
