@@ -7,27 +7,30 @@ namespace AlexNet.Cli.Commands;
 /// <summary>
 /// `alexnet bench --cluster --loader-sweep 1,2,3 --data DIR`: the images/s that 1, 2, 3, ... loader
 /// processes deliver from prepared shards on loopback. Each count is a training run of a coordinator
-/// node, one tower node and L loader nodes, with a model that costs next to nothing per image, so the
-/// loaders (read, decode, random crop, flip, PCA lighting draw) bound the rate the coordinator sees.
+/// node, one tower node and L loader nodes, with a model that costs next to nothing per image, so that
+/// the loaders (read, decode, random crop, flip, PCA lighting draw) bound the rate the coordinator sees
+/// as far as the cores allow: the coordinator, the tower and the transfers need their share too.
 /// </summary>
 internal static class LoaderSweep
 {
     public const string Usage = """
         usage: alexnet bench --cluster --loader-sweep L1,L2,... --data DIR [--batch B] [--steps N] [--warmup N]
-                                       [--loader-actors A] [--width W] [--crop S] [--images N] [--records R]
+                                       [--loader-actors A] [--width W] [--crop S] [--images N] [--records R] [--format jpeg|raw]
           For each count L, a run as separate processes on loopback: a coordinator node, one tower node
           (1 thread) and L loader nodes with A loader actors each (default 1: one core's work). The model
           costs next to nothing per image (1 tower, width 0.01, crop 63: the smallest the network allows),
-          so the loaders bound the rate. Prints per L the images/s the coordinator was delivered (from its
-          step times over the timed steps) and that rate per loader process, with the machine's core count.
-          defaults: batch 128, 30 timed steps after 5 warm-up steps; 2 batches in flight per loader actor
-          (at least 4), and as many untimed steps after the timed ones.
+          so that the loaders bound the rate wherever the cores allow. Prints the machine's core count and,
+          per L, the images/s the coordinator was delivered (from its step times over the timed steps) and
+          that rate per loader process. defaults: batch 512, 20 timed steps after 3 warm-up steps; 2 batches
+          in flight per loader actor (at least 4), and as many untimed steps after the timed ones.
           DIR is either a folder prepared by 'alexnet prepare' (its train split as it is; as validation runs
           at each epoch end, every step of a run must lie in its first epoch), or a folder of JPEG/PNG
           pictures, searched recursively: the first N (--images, default 64) are re-encoded as JPEG q90 with
           longer side 500 (ImageNet-sized), converted as 'alexnet prepare' does and stored as 256x256 JPEG q90
-          records, R in all (--records, default 512; cycling through the pictures) in a temporary prepared
-          folder whose val split is empty. e.g. --data /usr/share/backgrounds/mate (Debian's mate-backgrounds)
+          records, R in all (--records, default 2 batches, at least 512; cycling through the pictures) in a
+          temporary prepared folder whose val split is empty. --format raw stores RGB records instead, which
+          cost next to nothing to read: the ceiling the rest of the run (coordinator, tower, transfers) allows.
+          e.g. --data /usr/share/backgrounds/mate (Debian's mate-backgrounds)
         """;
 
     public static int Run(CliArgs args)
@@ -35,9 +38,15 @@ internal static class LoaderSweep
         var counts = ParseCounts(args.String("loader-sweep")!);
         string data = args.String("data") ?? throw new UsageException(
             "--loader-sweep needs --data DIR: a folder prepared by 'alexnet prepare' or a folder of JPEG/PNG pictures");
-        int batch = args.Int("batch") ?? 128, steps = args.Int("steps") ?? 30, warmup = args.Int("warmup") ?? 5;
-        int actors = args.Int("loader-actors") ?? 1, pictures = args.Int("images") ?? 64, records = args.Int("records") ?? 512;
+        int batch = args.Int("batch") ?? 512, steps = args.Int("steps") ?? 20, warmup = args.Int("warmup") ?? 3;
+        int actors = args.Int("loader-actors") ?? 1, pictures = args.Int("images") ?? 64, records = args.Int("records") ?? Math.Max(512, 2 * batch);
         int crop = args.Int("crop") ?? AlexNetConfig.MinimumCrop;
+        var recordFormat = (args.String("format") ?? "jpeg") switch
+        {
+            "jpeg" => RecordFormat.Jpeg,
+            "raw" => RecordFormat.Raw,
+            var f => throw new UsageException($"option --format: '{f}' is not jpeg or raw"),
+        };
         double width = args.Double("width") ?? 0.01;
         args.Flag("cluster");
         args.RejectUnknown("bench");
@@ -53,7 +62,7 @@ internal static class LoaderSweep
             if (!File.Exists(PreparedLayout.Index(PreparedLayout.Split(root, "train"))))
             {
                 root = Path.Combine(dir, "prepared");
-                made = $"made from {data}: {JpegShardFolder.Write(data, pictures, records, root)}";
+                made = $"made from {data}: {BenchShardFolder.Write(data, pictures, records, recordFormat, root)}";
             }
             // The line every loader node prints when it opens the folder (the same code, the same path).
             var opened = new StringWriter();
