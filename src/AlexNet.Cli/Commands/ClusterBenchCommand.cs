@@ -14,7 +14,7 @@ namespace AlexNet.Cli.Commands;
 /// `alexnet bench --cluster`: the same training run in one process and as a cluster of separate
 /// processes on this machine (coordinator, K tower nodes, L loader nodes, loopback TCP); images/s
 /// and bytes moved per step for each; then the data channel's MB/s against Akka.Remote's for the
-/// same tensor messages.
+/// same tensor messages. With --loader-sweep it measures loader processes instead (<see cref="LoaderSweep"/>).
 /// </summary>
 public static class ClusterBenchCommand
 {
@@ -26,10 +26,12 @@ public static class ClusterBenchCommand
           T = cores/K intra-op threads per tower in both runs; synthetic data (the same images in both runs).
           The wire comparison sends M=20 messages of a ROWSxCOLS float32 tensor (default 128x9216, the
           paper's fc6 input at batch 128: 4.7 MB) one at a time and pipelined.
-        """;
+
+        """ + LoaderSweep.Usage;
 
     public static int Run(CliArgs args)
     {
+        if (args.String("loader-sweep") is not null) return LoaderSweep.Run(args);
         int towers = args.Int("towers") ?? 2, crop = args.Int("crop") ?? 64, batch = args.Int("batch") ?? 64;
         double width = args.Double("width") ?? 0.25;
         int steps = args.Int("steps") ?? 20, warmup = args.Int("warmup") ?? 3, loaders = args.Int("loaders") ?? 1;
@@ -91,52 +93,8 @@ public static class ClusterBenchCommand
             "--seed", "1", "--lr", "0.001", "--log-every", "1", "--loaders", "1", "--threads", threads.ToString(),
             "--wire-precision", precision, "--data-channel", channel,
         };
-        int port = FreePort();
-        var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
-        var children = new List<Process>();
-        try
-        {
-            var coordinator = Spawn(dir, new[] { "node", "--roles", "coordinator", "--port", port.ToString(), "--report", "report.json" }.Concat(common));
-            children.Add(coordinator);
-            for (int t = 0; t < model.Towers; t++) children.Add(Spawn(dir, new[] { "node", "--roles", "tower", "--devices", "cpu", "--port", "0", "--seed-nodes", seed }.Concat(common)));
-            for (int l = 0; l < loaders; l++) children.Add(Spawn(dir, new[] { "node", "--roles", "loader", "--port", "0", "--seed-nodes", seed }.Concat(common)));
-            if (!coordinator.WaitForExit(TimeSpan.FromMinutes(20))) throw new TimeoutException("the cluster run did not finish in 20 minutes");
-            var report = RunReport.Read(Path.Combine(dir, "report.json"));
-            if (!report.Succeeded) throw new InvalidOperationException($"the cluster run failed: {report.Summary}");
-            foreach (var c in children) c.WaitForExit(TimeSpan.FromSeconds(30));
-            return report;
-        }
-        finally
-        {
-            foreach (var c in children)
-            {
-                if (!c.HasExited) c.Kill(entireProcessTree: true);
-                c.Dispose();
-            }
-        }
-    }
-
-    /// <summary>Starts this program again (as `dotnet alexnet.dll` or the apphost) with its output discarded.</summary>
-    private static Process Spawn(string dir, IEnumerable<string> args)
-    {
-        var self = Environment.ProcessPath!;
-        var psi = new ProcessStartInfo(self) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(typeof(ClusterBenchCommand).Assembly.Location);
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
-
-    private static int FreePort()
-    {
-        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        int port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
+        var members = Enumerable.Repeat(new[] { "--roles", "tower", "--devices", "cpu" }, model.Towers)
+            .Concat(Enumerable.Repeat(new[] { "--roles", "loader" }, loaders)).ToList();
+        return LoopbackCluster.Run(dir, common, members, TimeSpan.FromMinutes(20)).Report;
     }
 }
