@@ -25,16 +25,14 @@ public static class PaperLrn
     {
         using var scope = NewDisposeScope();
         using Scalar alphaS = alpha, kS = k, betaS = beta; // held for the calls (see Scalars)
-        // Sum of squares over a window of `size` channels centred on each channel, zero-padded:
-        // the sum of `size` shifted views of the channel-padded squares. (An average pool over a
-        // (size,1,1) window computes the same but libtorch's CPU avg_pool3d is scalar code: it was
-        // a quarter of a whole training step at width 0.25.)
+        // Sum of squares over a window of `size` channels centred on each channel, zero-padded, as
+        // a 1x1 convolution with a fixed 0/1 band matrix: one GEMM forward and one backward. (An
+        // average pool over a (size,1,1) window computes the same, but libtorch's CPU avg_pool3d is
+        // scalar code - a quarter of a training step at width 0.25 - and summing shifted views
+        // makes `size` padded copies in the backward pass.)
         var sq = x.mul(x); // not square(): TorchSharp implements it as pow(2), an implicit Scalar
-        var channels = x.shape[1];
-        var padded = nn.functional.pad(sq, new long[] { 0, 0, 0, 0, size / 2, (size - 1) / 2 });
-        var sum = padded.narrow(1, 0, channels);
-        for (var offset = 1; offset < size; offset++)
-            sum = sum.add(padded.narrow(1, offset, channels), Scalars.One);
+        using var band = Band(x.shape[1], size, x.dtype, x.device);
+        var sum = nn.functional.conv2d(sq, band);
         var normBase = sum.mul(alphaS).add(kS, Scalars.One);
         // The paper's β = 3/4 as √b·√√b: two square roots (and their gradients) cost a fraction
         // of libtorch's powf, which was the costliest elementwise kernel of a training step.
@@ -46,5 +44,16 @@ public static class PaperLrn
     {
         var root = b.sqrt();
         return root.mul(root.sqrt());
+    }
+
+    /// <summary>[C, C, 1, 1]: 1 where input channel j lies in output channel c's window.</summary>
+    private static Tensor Band(long channels, int size, ScalarType type, Device device)
+    {
+        var values = new float[channels * channels];
+        for (long c = 0; c < channels; c++)
+            for (long j = Math.Max(0, c - size / 2); j <= Math.Min(channels - 1, c - size / 2 + size - 1); j++)
+                values[c * channels + j] = 1f;
+        using var cpu = tensor(values, new[] { channels, channels, 1L, 1L });
+        return cpu.to(type, device);
     }
 }
