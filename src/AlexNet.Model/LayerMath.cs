@@ -60,7 +60,7 @@ public sealed class LayerMath(ComputeOptions options)
         using var scope = NewDisposeScope();
         var y = x.dtype == ScalarType.Float32 ? x : x.to_type(ScalarType.Float32);
         if (!y.is_contiguous()) y = y.contiguous();
-        return (ReferenceEquals(y, x) ? x : y.MoveToOuterDisposeScope());
+        return ReferenceEquals(y, x) ? x : y.MoveToOuterDisposeScope();
     }
 
     private Tensor Cast(Tensor t) => _reduced is { } type && t.dtype != type ? t.to_type(type) : t;

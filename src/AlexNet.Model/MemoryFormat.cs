@@ -9,7 +9,7 @@ public enum MemoryFormat
     Contiguous,
     /// <summary>
     /// NHWC ("channels_last"): the channels of one pixel are adjacent. cuDNN's tensor-core kernels
-    /// read this layout natively; in NCHW they transpose around the convolution.
+    /// read this layout natively; for NCHW tensors cuDNN may have to transpose around them.
     /// </summary>
     ChannelsLast,
 }

@@ -170,7 +170,7 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
     private void Update(ApplyUpdate m)
     {
         CurrentStep(m.Step);
-        LossScaling.UnscaleGradients(_tower!.parameters(), _lossScale);
+        if (_lossScale != 1) LossScaling.UnscaleGradients(_tower!.parameters(), _lossScale);
         _sgd!.Step(m.LearningRate);
         _sgd.ZeroGrad();
         EndStep();
