@@ -77,7 +77,7 @@ public class ComputeVariantsTests(ITestOutputHelper output) : TestKit(TestSetup.
     [InlineData(Precision.Bf16, MemoryFormat.Contiguous)]
     [InlineData(Precision.Fp16, MemoryFormat.ChannelsLast)]
     [InlineData(Precision.Bf16, MemoryFormat.ChannelsLast)]
-    public void Reduced_precision_towers_follow_the_reference_in_the_same_precision(Precision precision, MemoryFormat format)
+    public async Task Reduced_precision_towers_follow_the_reference_in_the_same_precision(Precision precision, MemoryFormat format)
     {
         const int steps = 4;
         var config = TestSetup.Tiny(2) with { Classes = 10 };
@@ -100,7 +100,7 @@ public class ComputeVariantsTests(ITestOutputHelper output) : TestKit(TestSetup.
             Assert.True(Math.Abs(expected[s] - finished.Losses[s]) <= 1e-2 * expected[s], $"step {s}: actors {finished.Losses[s]}, {precision} reference {expected[s]}");
             Assert.True(Math.Abs(fp32[s] - finished.Losses[s]) <= 2e-2 * fp32[s], $"step {s}: actors {finished.Losses[s]}, fp32 reference {fp32[s]}");
         }
-        var weights = LastTowers[0].Ask<TowerWeights>(new GetTowerWeights(), TimeSpan.FromSeconds(30)).Result;
+        var weights = await LastTowers[0].Ask<TowerWeights>(new GetTowerWeights(), TimeSpan.FromSeconds(30));
         Assert.All(weights.Parameters.Values.Concat(weights.Momentum.Values), t => Assert.Equal(ScalarType.Float32, t.dtype));
     }
 
