@@ -10,8 +10,9 @@ STEPS=${STEPS:-30}
 run() { echo; echo "+ alexnet $*"; $ALEXNET "$@"; }
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 run devices --device cuda
-# The speed variants in one process (one CUDA start-up): one line each, relative to the fp32 reference.
+# The speed variants in one process (one CUDA start-up): one line each, relative to the fp32
+# reference; fp32 again at the end shows how much the order of the variants itself moves the figures.
 run bench --device cuda --steps "$STEPS" --warmup 5 \
-    --variants fp32,tf32,channels-last,bf16,fp16,unpinned,tf32+channels-last+bf16
+    --variants fp32,tf32,channels-last,bf16,fp16,unpinned,tf32+channels-last+bf16,fp32
 run bench --device cuda --steps "$STEPS" --warmup 5 --towers 4
 run train --device cuda --data synthetic --width 1 --crop 224 --batch 128 --epochs 1 --steps 40 --log-every 10 --loaders 4

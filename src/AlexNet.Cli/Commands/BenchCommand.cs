@@ -30,6 +30,7 @@ public sealed class BenchCommand : ICommand
           --variants: several variants in one run, each tokens joined by '+' from fp32, bf16, fp16,
             channels-last, contiguous, tf32, unpinned; e.g. fp32,tf32,bf16,tf32+channels-last+bf16.
             The fp32 variant runs first (added when missing); each line gives its ratio to the fp32 reference.
+            Name fp32 again at the end to measure it a second time (drift over the run).
         Prints 'actor/reference throughput ratio: R' (one variant) or one 'variant NAME: ...' line per variant.
 
         """ + ClusterBenchCommand.Usage;
@@ -100,8 +101,10 @@ public sealed class BenchCommand : ICommand
             var parsed = list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                 .Select(v => BenchVariant.Parse(v, lossScale)).ToList();
             if (parsed.Count == 0) throw new UsageException($"bench: --variants needs at least one variant ({BenchVariant.Tokens})");
+            // fp32 first, as the baseline of every line; an fp32 later in the list is measured again
+            // (the drift over the run, e.g. from a warming allocator, shows against the first).
             var baseline = BenchVariant.Baseline(lossScale);
-            parsed.RemoveAll(v => v with { Name = baseline.Name } == baseline);
+            if (parsed[0] with { Name = baseline.Name } == baseline) parsed.RemoveAt(0);
             parsed.Insert(0, baseline);
             return parsed;
         }
