@@ -17,10 +17,15 @@ public sealed class ReferenceAlexNet : nn.Module<Tensor, Tensor>
 
     private readonly Conv2d conv1, conv2, conv3, conv4, conv5;
     private readonly Linear fc6, fc7, fc8;
+    private readonly LayerMath _math;
 
-    public ReferenceAlexNet(AlexNetConfig config, Device? device = null) : base("alexnet")
+    public ComputeOptions Compute => _math.Options;
+
+    /// <param name="compute">Precision and memory format of the layers; null: fp32, contiguous.</param>
+    public ReferenceAlexNet(AlexNetConfig config, Device? device = null, ComputeOptions? compute = null) : base("alexnet")
     {
         Config = config.Validate();
+        _math = new LayerMath((compute ?? ComputeOptions.Default).Validate());
         int k = config.Towers;
         conv1 = nn.Conv2d(AlexNetConfig.InputChannels, config.Conv1Channels, AlexNetConfig.Conv1Kernel,
             stride: AlexNetConfig.Conv1Stride, padding: AlexNetConfig.Conv1Padding);
@@ -38,14 +43,14 @@ public sealed class ReferenceAlexNet : nn.Module<Tensor, Tensor>
     /// <summary>Evaluation forward: no dropout.</summary>
     public override Tensor forward(Tensor image) => Forward(image, null);
 
-    /// <summary>Forward with the same dropout masks the towers would draw (null: no dropout).</summary>
+    /// <summary>Forward with the same dropout masks the towers would draw (null: no dropout). The logits are fp32.</summary>
     public Tensor Forward(Tensor image, DropoutMasks? masks)
     {
         using var scope = NewDisposeScope();
         var x = Pool5(image);
-        x = Tower.Dropout(F.relu(fc6.forward(x)), masks?.Full(Segment.Fc6, x.shape[0], Config.Fc6Units, x.device));
-        x = Tower.Dropout(F.relu(fc7.forward(x)), masks?.Full(Segment.Fc7, x.shape[0], Config.Fc7Units, x.device));
-        return fc8.forward(x).MoveToOuterDisposeScope();
+        x = Tower.Dropout(F.relu(_math.Linear(fc6, x)), masks?.Full(Segment.Fc6, x.shape[0], Config.Fc6Units, x.device));
+        x = Tower.Dropout(F.relu(_math.Linear(fc7, x)), masks?.Full(Segment.Fc7, x.shape[0], Config.Fc7Units, x.device));
+        return _math.Output(_math.Linear(fc8, x)).MoveToOuterDisposeScope();
     }
 
     /// <summary>conv1 … pool5, flattened: what fc6 reads.</summary>
@@ -53,18 +58,18 @@ public sealed class ReferenceAlexNet : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         int k = Config.Towers;
-        var x = Tower.Pool(PaperLrn.Apply(F.relu(conv1.forward(image)), groups: k));
-        x = Tower.Pool(PaperLrn.Apply(F.relu(conv2.forward(x)), groups: k));
-        x = F.relu(conv3.forward(x));
-        x = F.relu(conv4.forward(x));
-        return Tower.Pool(F.relu(conv5.forward(x))).flatten(1).MoveToOuterDisposeScope();
+        var x = Tower.Pool(_math.Lrn(F.relu(_math.Conv(conv1, image)), groups: k));
+        x = Tower.Pool(_math.Lrn(F.relu(_math.Conv(conv2, x)), groups: k));
+        x = F.relu(_math.Conv(conv3, x));
+        x = F.relu(_math.Conv(conv4, x));
+        return Tower.Pool(F.relu(_math.Conv(conv5, x))).flatten(1).MoveToOuterDisposeScope();
     }
 
     /// <summary>Output of fc7 after ReLU (the 4096-d feature space of the paper's Figure 4), no dropout.</summary>
     public Tensor Features(Tensor image)
     {
         using var scope = NewDisposeScope();
-        var x = F.relu(fc6.forward(Pool5(image)));
-        return F.relu(fc7.forward(x)).MoveToOuterDisposeScope();
+        var x = F.relu(_math.Linear(fc6, Pool5(image)));
+        return _math.Output(F.relu(_math.Linear(fc7, x))).MoveToOuterDisposeScope();
     }
 }

@@ -18,10 +18,15 @@ public sealed class Tower : nn.Module
 
     private readonly Conv2d conv1, conv2, conv3, conv4, conv5;
     private readonly Linear fc6, fc7, fc8;
+    private readonly LayerMath _math;
 
-    public Tower(AlexNetConfig config, int index, Device? device = null) : base($"tower{index}")
+    public ComputeOptions Compute => _math.Options;
+
+    /// <param name="compute">Precision and memory format of the layers; null: fp32, contiguous.</param>
+    public Tower(AlexNetConfig config, int index, Device? device = null, ComputeOptions? compute = null) : base($"tower{index}")
     {
         Config = config.Validate();
+        _math = new LayerMath((compute ?? ComputeOptions.Default).Validate());
         if (index < 0 || index >= config.Towers) throw new ArgumentOutOfRangeException(nameof(index));
         Index = index;
         int k = config.Towers;
@@ -41,33 +46,36 @@ public sealed class Tower : nn.Module
     /// <summary>
     /// Runs one segment. <paramref name="input"/> is the image batch for <see cref="Segment.Stem"/>
     /// and the full gathered output of the previous segment otherwise. <paramref name="dropoutMask"/>
-    /// (fc6/fc7 only) scales this tower's units; null means no dropout (evaluation).
+    /// (fc6/fc7 only) scales this tower's units; null means no dropout (evaluation). The result is
+    /// fp32 and NCHW-contiguous whatever <see cref="Compute"/> says (see <see cref="LayerMath"/>).
     /// </summary>
-    public Tensor Forward(Segment segment, Tensor input, Tensor? dropoutMask = null) => segment switch
+    public Tensor Forward(Segment segment, Tensor input, Tensor? dropoutMask = null)
     {
-        Segment.Stem => Stem(input),
-        Segment.Trunk => Trunk(input),
-        Segment.Fc6 => Dropout(F.relu(fc6.forward(input)), dropoutMask),
-        Segment.Fc7 => Dropout(F.relu(fc7.forward(input)), dropoutMask),
-        Segment.Fc8 => fc8.forward(input),
-        _ => throw new ArgumentOutOfRangeException(nameof(segment)),
-    };
+        using var scope = NewDisposeScope();
+        var output = segment switch
+        {
+            Segment.Stem => Stem(input),
+            Segment.Trunk => Trunk(input),
+            Segment.Fc6 => Dropout(F.relu(_math.Linear(fc6, input)), dropoutMask),
+            Segment.Fc7 => Dropout(F.relu(_math.Linear(fc7, input)), dropoutMask),
+            Segment.Fc8 => _math.Linear(fc8, input),
+            _ => throw new ArgumentOutOfRangeException(nameof(segment)),
+        };
+        return _math.Output(output).MoveToOuterDisposeScope();
+    }
 
     private Tensor Stem(Tensor image)
     {
-        using var scope = NewDisposeScope();
-        var x = Pool(PaperLrn.Apply(F.relu(conv1.forward(image))));
-        x = Pool(PaperLrn.Apply(F.relu(conv2.forward(x))));
-        return x.MoveToOuterDisposeScope();
+        var x = Pool(_math.Lrn(F.relu(_math.Conv(conv1, image))));
+        return Pool(_math.Lrn(F.relu(_math.Conv(conv2, x))));
     }
 
     private Tensor Trunk(Tensor conv2Full)
     {
-        using var scope = NewDisposeScope();
-        var x = F.relu(conv3.forward(conv2Full));
-        x = F.relu(conv4.forward(x));
-        x = Pool(F.relu(conv5.forward(x)));
-        return x.flatten(1).MoveToOuterDisposeScope();
+        var x = F.relu(_math.Conv(conv3, conv2Full));
+        x = F.relu(_math.Conv(conv4, x));
+        x = Pool(F.relu(_math.Conv(conv5, x)));
+        return x.flatten(1);
     }
 
     internal static Tensor Pool(Tensor x) => F.max_pool2d(x, AlexNetConfig.PoolKernel, AlexNetConfig.PoolStride);

@@ -39,8 +39,9 @@ internal static class Samples
     public static IEnumerable<object> All(IActorRef actor) => new object[]
     {
         new WireInitializeTower(1, Config, new Dictionary<string, TensorBlob> { ["conv1.weight"] = Blob(), ["conv1.bias"] = Blob(1, 3) },
-            0.9, 5e-4, MomentumForm.PyTorch, 42, Statistics(), new ShardRef("/ck/tower-1.safetensors", "abc123")),
-        new WireInitializeTower(0, Config, new Dictionary<string, TensorBlob>(), 0.9, 5e-4, MomentumForm.Paper, 1, Statistics(), null),
+            0.9, 5e-4, MomentumForm.PyTorch, 42, Statistics(), new ShardRef("/ck/tower-1.safetensors", "abc123"),
+            new ComputeOptions { MemoryFormat = MemoryFormat.ChannelsLast, Precision = Precision.Fp16, LossScale = 256, PinnedMemory = false }),
+        new WireInitializeTower(0, Config, new Dictionary<string, TensorBlob>(), 0.9, 5e-4, MomentumForm.Paper, 1, Statistics(), null, ComputeOptions.Default),
         new TowerReady(1, 123456, "cpu"),
         new BeginStep(17, Batch(), true),
         new WireForwardSegment(17, Segment.Fc6, Blob()),

@@ -41,6 +41,18 @@ public sealed class WireSerializerTests : IDisposable
     }
 
     [Fact]
+    public void A_tower_s_compute_options_survive_the_wire_field_by_field()
+    {
+        foreach (var sent in Samples.All(Someone).OfType<Protocol.WireInitializeTower>())
+        {
+            var serializer = _system.Serialization.FindSerializerFor(sent);
+            var back = (Protocol.WireInitializeTower)_system.Serialization.Deserialize(serializer.ToBinary(sent), serializer.Identifier,
+                Akka.Serialization.Serialization.ManifestFor(serializer, sent));
+            Assert.Equal(sent.Compute, back.Compute);
+        }
+    }
+
+    [Fact]
     public void The_bindings_in_cluster_conf_are_exactly_the_codec_s_types()
     {
         var text = HoconFiles.Read("cluster.conf");

@@ -7,10 +7,11 @@ namespace AlexNet.Model.Tests;
 /// The coordinator's routing, done in one thread with plain calls: gather the towers' outputs at
 /// every cross layer, hand the full tensor to every tower, sum the towers' input gradients on the
 /// way back and return each its slice. The test oracle for the towers ≡ reference property.
+/// A <c>lossScale</c> other than 1 scales each segment's backward as TowerActor does for fp16.
 /// </summary>
 internal static class SequentialTowers
 {
-    public static (float Loss, Tensor Logits) ForwardBackward(Tower[] towers, Tensor images, Tensor labels, DropoutMasks? masks)
+    public static (float Loss, Tensor Logits) ForwardBackward(Tower[] towers, Tensor images, Tensor labels, DropoutMasks? masks, double lossScale = 1)
     {
         int k = towers.Length;
         var outputs = new Tensor[Segments.All.Length][];
@@ -50,16 +51,19 @@ internal static class SequentialTowers
                 long width = outputs[s][t].shape[1];
                 using var slice = grad.narrow(1, offset, width);
                 offset += width;
-                outputs[s][t].backward(new[] { slice });
+                using var scaled = LossScaling.Scale(slice, lossScale);
+                outputs[s][t].backward(new[] { scaled });
                 if (inputs[s][t] is { } leaf)
                 {
                     var g = leaf.grad!;
+                    LossScaling.Unscale(g, lossScale);
                     inputGradSum = inputGradSum is null ? g.clone() : inputGradSum.add_(g);
                 }
             }
             if (inputGradSum is not null) owned.Add(inputGradSum);
             grad = inputGradSum!;
         }
+        foreach (var tower in towers) LossScaling.UnscaleGradients(tower.parameters(), lossScale);
         var result = (loss.item<float>(), logits.detach().clone());
         foreach (var t in owned) t.Dispose();
         return result;

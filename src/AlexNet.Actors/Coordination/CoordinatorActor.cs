@@ -98,7 +98,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             _log.Info("tower {0} ready on {1}: {2:N0} parameters", m.Index, m.Device, m.Parameters);
             _towerDevices[m.Index] = m.Device;
             if (_shareInputs && !_normalizers.ContainsKey(m.Device))
-                _normalizers[m.Device] = new InputNormalizer(_data.Statistics, new Device(m.Device));
+                _normalizers[m.Device] = new InputNormalizer(_data.Statistics, new Device(m.Device), _settings.Compute.PinnedMemory);
             if (++_readyTowers < _towers.Count) return;
             _progress.Start();
             _prefetcher.Fill(Self);
@@ -254,7 +254,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
                 ? new ShardRef(Path.Combine(from.Folder, CheckpointManifest.TowerFile(t)), from.Manifest.Files.Single(f => f.Name == CheckpointManifest.TowerFile(t)).Sha256)
                 : null;
             _towers[t].Tell(new InitializeTower(t, _config, weights?[t] ?? new Dictionary<string, Tensor>(), _settings.Momentum, _settings.WeightDecay,
-                _settings.MomentumForm, _settings.Seed, d.Statistics, shard));
+                _settings.MomentumForm, _settings.Seed, d.Statistics, shard, _settings.Compute));
         }
         Become(Initializing);
         ArmTimeout("waiting for the towers to initialise");
@@ -357,7 +357,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         step.Errors = errors;
         if (!float.IsFinite(step.Loss))
         {
-            Fail($"step {step.Step}: the loss is {step.Loss} (diverged; lower the learning rate)");
+            Fail($"step {step.Step}: the loss is {step.Loss} (diverged; lower the learning rate" +
+                 (_settings.Compute.Precision == Precision.Fp16 ? $", or the fp16 loss scale {_settings.Compute.LossScale} (alexnet.train.loss-scale) if gradients overflowed)" : ")"));
             return;
         }
         SendBackward(Segment.Fc8, leaf.grad!);

@@ -51,6 +51,15 @@ public sealed record RunConfiguration(AlexNetConfig Model, TrainingSettings Trai
             CheckpointEverySteps = Int(c, "alexnet.checkpoint.every-steps"),
             KeepCheckpoints = Int(c, "alexnet.checkpoint.keep-last"),
             Resume = Bool(c, "alexnet.checkpoint.resume"),
+            Compute = new ComputeOptions
+            {
+                MemoryFormat = MemoryFormats.Parse(Str(c, "alexnet.model.memory-format"))
+                    ?? throw new ConfigurationFileException($"alexnet.model.memory-format = {Str(c, "alexnet.model.memory-format")}: expected contiguous or channels-last"),
+                Precision = Precisions.Parse(Str(c, "alexnet.train.precision"))
+                    ?? throw new ConfigurationFileException($"alexnet.train.precision = {Str(c, "alexnet.train.precision")}: expected fp32, bf16 or fp16"),
+                LossScale = Double(c, "alexnet.train.loss-scale"),
+                PinnedMemory = Bool(c, "alexnet.train.pinned-memory"),
+            },
         };
         var data = new DataSettings(
             Str(c, "alexnet.data.source"), Int(c, "alexnet.data.loaders"),

@@ -15,12 +15,13 @@ namespace AlexNet.Actors.Protocol;
 /// <paramref name="Config"/>, with these initial weights (CPU tensors, taken over by the tower)
 /// or, when <paramref name="RestoreFrom"/> is set, the weights and momentum of that checkpoint
 /// shard (verified against its SHA-256 first); this optimiser; the dataset statistics for input
-/// normalisation. Reply: <see cref="TowerReady"/> or <see cref="TowerFailed"/>.
+/// normalisation; the precision, memory format, loss scale and host-copy mode of its layers
+/// (<paramref name="Compute"/>; null: fp32, contiguous). Reply: <see cref="TowerReady"/> or <see cref="TowerFailed"/>.
 /// </summary>
 public sealed record InitializeTower(
     int Index, AlexNetConfig Config, Dictionary<string, Tensor> Weights,
     double Momentum, double WeightDecay, MomentumForm MomentumForm, long RunSeed,
-    DatasetStatistics Statistics, ShardRef? RestoreFrom = null);
+    DatasetStatistics Statistics, ShardRef? RestoreFrom = null, ComputeOptions? Compute = null);
 
 /// <summary>A checkpoint shard file and the SHA-256 it must have.</summary>
 public sealed record ShardRef(string Path, string Sha256);

@@ -27,6 +27,7 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
     private SgdMomentum? _sgd;
     private InputNormalizer? _normalizer;
     private long _runSeed;
+    private double _lossScale = 1; // fp16: gradients inside the segments are this many times the true ones (LossScaling)
     private TowerStep? _step;
 
     public IStash Stash { get; set; } = null!;
@@ -87,13 +88,15 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
         _coordinator = Sender;
         _index = m.Index;
         _runSeed = m.RunSeed;
-        _tower = new Tower(m.Config, m.Index);
+        var compute = m.Compute ?? ComputeOptions.Default;
+        _lossScale = compute.EffectiveLossScale;
+        _tower = new Tower(m.Config, m.Index, compute: compute);
         if (m.RestoreFrom is null) WeightMapping.Load(_tower, m.Weights);
         foreach (var w in m.Weights.Values) w.Dispose();
         if (_device.type != DeviceType.CPU) _tower.to(_device);
         _sgd = new SgdMomentum(_tower.named_parameters(), m.Momentum, m.WeightDecay, m.MomentumForm);
         if (m.RestoreFrom is { } shard) Restore(shard);
-        _normalizer = new InputNormalizer(m.Statistics, _device);
+        _normalizer = new InputNormalizer(m.Statistics, _device, compute.PinnedMemory);
         Become(Idle);
         Sender.Tell(new TowerReady(_index, _tower.parameters().Sum(p => p.numel()), _device.ToString()));
     }
@@ -149,6 +152,7 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
         if (!step.Train) throw new InvalidOperationException($"step {m.Step} is an evaluation step: no backward");
         using var scope = NewDisposeScope();
         var gradient = OnDevice(m.OutputGradient, scope);
+        if (_lossScale != 1) gradient = LossScaling.Scale(gradient, _lossScale);
         step.Output(m.Segment).backward(new[] { gradient });
         if (m.Segment == Segment.Stem)
         {
@@ -158,6 +162,7 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
         }
         var inputGrad = step.Input(m.Segment)!.grad ?? throw new InvalidOperationException($"no input gradient for {m.Segment}");
         inputGrad.DetachFromDisposeScope();
+        LossScaling.Unscale(inputGrad, _lossScale);
         step.Release(m.Segment);
         Reply(new InputGradient(m.Step, _index, m.Segment, inputGrad));
     }
@@ -165,6 +170,7 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
     private void Update(ApplyUpdate m)
     {
         CurrentStep(m.Step);
+        if (_lossScale != 1) LossScaling.UnscaleGradients(_tower!.parameters(), _lossScale);
         _sgd!.Step(m.LearningRate);
         _sgd.ZeroGrad();
         EndStep();

@@ -13,10 +13,13 @@ public sealed class InputNormalizer : IDisposable
 {
     private readonly Tensor? _mean; // [3, side, side] on the device; null when the mean is zero
     private readonly Device _device;
+    private readonly bool _pinned;
 
-    public InputNormalizer(DatasetStatistics statistics, Device device)
+    /// <param name="pinnedMemory">On a CUDA device, copy batches through page-locked memory without blocking (see <see cref="HostCopy"/>); no effect on the CPU.</param>
+    public InputNormalizer(DatasetStatistics statistics, Device device, bool pinnedMemory = false)
     {
         _device = device;
+        _pinned = pinnedMemory;
         if (statistics.MeanImage.Any(v => v != 0))
         {
             using var cpu = tensor(statistics.MeanImage, new long[] { 3, statistics.Side, statistics.Side });
@@ -29,12 +32,12 @@ public sealed class InputNormalizer : IDisposable
         using var scope = NewDisposeScope();
         long n = batch.Count, s = batch.Side;
         using var raw = tensor(batch.Pixels, new[] { n, 3, s, s });
-        var x = raw.to(_device).to_type(ScalarType.Float32);
+        var x = HostCopy.ToDevice(raw, _device, _pinned).to_type(ScalarType.Float32);
         if (_mean is not null) x = x.SubInPlace(MeanCrops(batch));
         if (batch.Lighting.Any(v => v != 0))
         {
             using var light = tensor(batch.Lighting, new[] { n, 3L, 1, 1 });
-            x = x.AddInPlace(light.to(_device));
+            x = x.AddInPlace(HostCopy.ToDevice(light, _device, _pinned));
         }
         return x.MoveToOuterDisposeScope();
     }

@@ -16,17 +16,19 @@ public sealed class ReferenceTrainer : IDisposable
     private readonly InputNormalizer _normalizer;
     private readonly SgdMomentum _sgd;
     private readonly long _seed;
+    private readonly double _lossScale;
 
     public ReferenceAlexNet Network { get; }
 
     public ReferenceTrainer(AlexNetConfig config, TrainingSettings settings, DatasetStatistics statistics, Device device)
     {
         _seed = settings.Seed;
-        var cpuNet = new ReferenceAlexNet(config);
+        _lossScale = settings.Compute.EffectiveLossScale;
+        var cpuNet = new ReferenceAlexNet(config, compute: settings.Compute);
         PaperInit.Initialize(cpuNet, settings.Seed);
         Network = device.type == DeviceType.CPU ? cpuNet : (ReferenceAlexNet)cpuNet.to(device);
         _sgd = new SgdMomentum(Network.named_parameters(), settings.Momentum, settings.WeightDecay, settings.MomentumForm);
-        _normalizer = new InputNormalizer(statistics, device);
+        _normalizer = new InputNormalizer(statistics, device, settings.Compute.PinnedMemory);
     }
 
     /// <summary>One SGD step; returns the loss and the batch's top-k errors.</summary>
@@ -38,7 +40,12 @@ public sealed class ReferenceTrainer : IDisposable
         var masks = new DropoutMasks(_seed, step, Network.Config.Towers, Network.Config.Dropout);
         var logits = Network.Forward(x, masks);
         var loss = F.cross_entropy(logits, labels);
-        loss.backward();
+        if (_lossScale == 1) loss.backward();
+        else
+        {
+            LossScaling.Scale(loss, _lossScale).backward();
+            LossScaling.UnscaleGradients(Network.parameters(), _lossScale);
+        }
         _sgd.Step(learningRate);
         _sgd.ZeroGrad();
         return (loss.item<float>(), TopKErrors.Of(logits.detach(), labels));

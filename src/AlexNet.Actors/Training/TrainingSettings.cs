@@ -35,6 +35,8 @@ public sealed record TrainingSettings
     public int KeepCheckpoints { get; init; } = 3;
     /// <summary>Continue from the newest usable checkpoint in <see cref="CheckpointDir"/> when there is one.</summary>
     public bool Resume { get; init; } = true;
+    /// <summary>Precision, memory format, fp16 loss scale and pinned host copies of every tower (and the bench's reference).</summary>
+    public ComputeOptions Compute { get; init; } = ComputeOptions.Default;
 
     public int EffectiveValidationBatchSize => ValidationBatchSize > 0 ? ValidationBatchSize : BatchSize;
 
@@ -51,6 +53,7 @@ public sealed record TrainingSettings
         if (KeepCheckpoints < 1) throw new InvalidModelConfigException("checkpoint.keep-last", KeepCheckpoints, "at least 1");
         if (Schedule.Kind is not ("plateau" or "step" or "cosine"))
             throw new InvalidModelConfigException("train.schedule.kind", Schedule.Kind, "plateau, step or cosine");
+        Compute.Validate();
         return this;
     }
 }

@@ -26,7 +26,8 @@ public sealed class TrainCommand : ICommand
         Console.WriteLine($"model: {model}; " +
                           $"batch {run.Training.BatchSize}, lr {run.Training.LearningRate}, {run.Training.Epochs} epoch(s)" +
                           (run.Training.MaxSteps > 0 ? $" or {run.Training.MaxSteps} steps" : "") +
-                          $", {run.Data.Loaders} loader(s), device {run.Device}, seed {run.Training.Seed}");
+                          $", {run.Data.Loaders} loader(s), device {run.Device}, seed {run.Training.Seed}" +
+                          (run.Training.Compute == AlexNet.Model.ComputeOptions.Default ? "" : $", {run.Training.Compute}"));
         // What predict needs from the training set travels with the checkpoints.
         if (run.Training.CheckpointDir is { } checkpoints)
             DatasetAssets.Save(checkpoints, data.Statistics, data.Train.Count, data.Train.ClassNames);

@@ -19,6 +19,8 @@ public static class TrainFlags
         ("prefetch", "alexnet.coordinator.max-batches-in-flight"), ("threads", "alexnet.tower.intra-op-threads"),
         ("checkpoint-dir", "alexnet.checkpoint.dir"), ("checkpoint-every", "alexnet.checkpoint.every-steps"),
         ("resume", "alexnet.checkpoint.resume"), ("tf32", "alexnet.train.tf32"),
+        ("memory-format", "alexnet.model.memory-format"), ("precision", "alexnet.train.precision"),
+        ("loss-scale", "alexnet.train.loss-scale"), ("pinned-memory", "alexnet.train.pinned-memory"),
     };
 
     public const string Help = """
@@ -38,6 +40,10 @@ public static class TrainFlags
           --checkpoint-dir D  write checkpoints to D and resume from the newest usable one there
           --checkpoint-every N  also checkpoint every N steps  --resume on|off  (on)
           --tf32 on|off       TF32 math on Ampere+ GPUs (off)
+          --memory-format contiguous|channels-last   layout of convolutions (contiguous)
+          --precision fp32|bf16|fp16  type of conv/fc layers; weights, LRN and loss stay fp32 (fp32)
+          --loss-scale S      fp16 gradient scale, a power of two (1024)
+          --pinned-memory on|off  CUDA: asynchronous batch copies from page-locked memory (on)
         """;
 
     public static RunConfiguration Read(CliArgs args) => RunConfiguration.From(Load(args));

@@ -15,7 +15,7 @@ namespace AlexNet.Cluster.Protocol;
 public sealed record WireInitializeTower(
     int Index, AlexNetConfig Config, Dictionary<string, TensorBlob> Weights,
     double Momentum, double WeightDecay, MomentumForm MomentumForm, long RunSeed,
-    AlexNet.Data.DatasetStatistics Statistics, ShardRef? RestoreFrom);
+    AlexNet.Data.DatasetStatistics Statistics, ShardRef? RestoreFrom, ComputeOptions Compute);
 
 /// <summary>Proxy → endpoint: <see cref="ForwardSegment"/>. Reply: <see cref="WireSegmentOutput"/>.</summary>
 public sealed record WireForwardSegment(long Step, Segment Segment, TensorBlob Input);

@@ -1,6 +1,7 @@
 using AlexNet.Actors.Protocol;
 using AlexNet.Cluster.Protocol;
 using AlexNet.Cluster.Wire;
+using AlexNet.Model;
 using static TorchSharp.torch;
 
 namespace AlexNet.Cluster.Proxies;
@@ -20,7 +21,7 @@ public static class TowerWire
         {
             case InitializeTower m:
                 return new WireInitializeTower(m.Index, m.Config, Blobs(m.Weights), m.Momentum, m.WeightDecay, m.MomentumForm,
-                    m.RunSeed, m.Statistics, m.RestoreFrom);
+                    m.RunSeed, m.Statistics, m.RestoreFrom, m.Compute ?? ComputeOptions.Default);
             case BeginStep { Input: { } shared } m:
                 // A tower in another process normalises the batch itself: the coordinator's shared tensor stays here.
                 shared.Dispose();
@@ -45,7 +46,7 @@ public static class TowerWire
     public static object FromWire(object message) => message switch
     {
         WireInitializeTower m => new InitializeTower(m.Index, m.Config, Tensors(m.Weights), m.Momentum, m.WeightDecay, m.MomentumForm,
-            m.RunSeed, m.Statistics, m.RestoreFrom),
+            m.RunSeed, m.Statistics, m.RestoreFrom, m.Compute),
         WireForwardSegment m => new ForwardSegment(m.Step, m.Segment, m.Input.ToTensor()),
         WireBackwardSegment m => new BackwardSegment(m.Step, m.Segment, m.OutputGradient.ToTensor()),
         WireSegmentOutput m => new SegmentOutput(m.Step, m.Tower, m.Segment, m.Output.ToTensor()),

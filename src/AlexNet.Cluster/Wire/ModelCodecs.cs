@@ -18,6 +18,16 @@ public static class ModelCodecs
         Towers = r.Int(), Classes = r.Int(), Width = r.Double(), Crop = r.Int(), Dropout = r.Double(), InitScaling = r.Enum<InitScaling>(r.Int()),
     };
 
+    public static void Compute(this WireWriter w, ComputeOptions c)
+    {
+        w.Int((int)c.MemoryFormat); w.Int((int)c.Precision); w.Double(c.LossScale); w.Bool(c.PinnedMemory);
+    }
+
+    public static ComputeOptions Compute(this WireReader r) => new ComputeOptions
+    {
+        MemoryFormat = r.Enum<MemoryFormat>(r.Int()), Precision = r.Enum<Precision>(r.Int()), LossScale = r.Double(), PinnedMemory = r.Bool(),
+    };
+
     public static void Statistics(this WireWriter w, DatasetStatistics s)
     {
         w.Int(s.Side); w.Floats(s.MeanImage); w.Doubles(s.Eigenvalues); w.Doubles(s.Eigenvectors);

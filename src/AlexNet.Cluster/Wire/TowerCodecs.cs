@@ -12,9 +12,9 @@ internal static class TowerCodecs
         c.Register<WireInitializeTower>("t.init", (w, m) =>
         {
             w.Int(m.Index); w.Config(m.Config); w.Tensors(m.Weights); w.Double(m.Momentum); w.Double(m.WeightDecay);
-            w.Int((int)m.MomentumForm); w.Long(m.RunSeed); w.Statistics(m.Statistics); w.Shard(m.RestoreFrom);
+            w.Int((int)m.MomentumForm); w.Long(m.RunSeed); w.Statistics(m.Statistics); w.Shard(m.RestoreFrom); w.Compute(m.Compute);
         }, r => new WireInitializeTower(r.Int(), r.Config(), r.Tensors(), r.Double(), r.Double(), r.Enum<MomentumForm>(r.Int()),
-            r.Long(), r.Statistics(), r.Shard()));
+            r.Long(), r.Statistics(), r.Shard(), r.Compute()));
         c.Register<TowerReady>("t.ready", (w, m) => { w.Int(m.Index); w.Long(m.Parameters); w.String(m.Device); },
             r => new TowerReady(r.Int(), r.Long(), r.String()));
         c.Register<BeginStep>("t.begin", (w, m) => { w.Long(m.Step); w.Batch(m.Batch); w.Bool(m.Train); },

@@ -1,0 +1,48 @@
+namespace AlexNet.Model;
+
+/// <summary>
+/// How the towers and the reference run their arithmetic and feed their device: the speed variants
+/// of `alexnet bench`. The default (fp32, contiguous) computes exactly what the network computed
+/// before these options existed, bit for bit, through the modules' own forward calls.
+/// </summary>
+public sealed record ComputeOptions
+{
+    public static readonly ComputeOptions Default = new();
+
+    /// <summary>Layout of convolution inputs and weights (alexnet.model.memory-format).</summary>
+    public MemoryFormat MemoryFormat { get; init; } = MemoryFormat.Contiguous;
+
+    /// <summary>Type of the convolutions and linear layers (alexnet.train.precision).</summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
+
+    /// <summary>
+    /// fp16 only: gradients inside the fp16 layers are this many times the true ones and divided
+    /// back in fp32 (alexnet.train.loss-scale). A power of two, so scaling and unscaling are exact.
+    /// </summary>
+    public double LossScale { get; init; } = 1024;
+
+    /// <summary>
+    /// Copy batches from page-locked host memory without blocking the host thread, when the device is
+    /// CUDA (alexnet.train.pinned-memory). No effect on the CPU.
+    /// </summary>
+    public bool PinnedMemory { get; init; } = true;
+
+    /// <summary>The gradient multiplier in effect: <see cref="LossScale"/> under fp16, 1 otherwise.</summary>
+    public double EffectiveLossScale => Precision == Precision.Fp16 ? LossScale : 1.0;
+
+    /// <summary>True when the layers run as the modules' own fp32, NCHW forward.</summary>
+    public bool IsDefaultMath => MemoryFormat == MemoryFormat.Contiguous && Precision == Precision.Fp32;
+
+    /// <summary>Throws <see cref="InvalidModelConfigException"/> naming the bad key.</summary>
+    public ComputeOptions Validate()
+    {
+        if (!(LossScale >= 1 && LossScale <= 65536) || Math.ScaleB(1.0, Math.ILogB(LossScale)) != LossScale)
+            throw new InvalidModelConfigException("train.loss-scale", LossScale, "a power of two from 1 to 65536");
+        return this;
+    }
+
+    /// <summary>e.g. "bf16 channels-last" or "fp16 (loss scale 1024) contiguous, unpinned".</summary>
+    public override string ToString() =>
+        Precision.Name() + (Precision == Precision.Fp16 ? $" (loss scale {LossScale})" : "") + " " + MemoryFormat.Name() +
+        (PinnedMemory ? "" : ", unpinned");
+}
