@@ -31,7 +31,7 @@ public static class PaperLrn
         // scalar code - a quarter of a training step at width 0.25 - and summing shifted views
         // makes `size` padded copies in the backward pass.)
         var sq = x.mul(x); // not square(): TorchSharp implements it as pow(2), an implicit Scalar
-        using var band = Band(x.shape[1], size, x.dtype, x.device);
+        var band = Band(x.shape[1], size, x.dtype, x.device);
         var sum = nn.functional.conv2d(sq, band);
         var normBase = sum.mul(alphaS).add(kS, Scalars.One);
         // The paper's β = 3/4 as √b·√√b: two square roots (and their gradients) cost a fraction
@@ -46,14 +46,27 @@ public static class PaperLrn
         return root.mul(root.sqrt());
     }
 
-    /// <summary>[C, C, 1, 1]: 1 where input channel j lies in output channel c's window.</summary>
+    private static readonly Dictionary<(long Channels, int Size, ScalarType Type, string Device), Tensor> Bands = new();
+
+    /// <summary>
+    /// [C, C, 1, 1]: 1 where input channel j lies in output channel c's window. Made once per shape,
+    /// type and device and kept for the process (a few KB), so a step does not rebuild it or wait
+    /// for its copy to the GPU. Towers on several threads share the cache, hence the lock.
+    /// </summary>
     private static Tensor Band(long channels, int size, ScalarType type, Device device)
     {
-        var values = new float[channels * channels];
-        for (long c = 0; c < channels; c++)
-            for (long j = Math.Max(0, c - size / 2); j <= Math.Min(channels - 1, c - size / 2 + size - 1); j++)
-                values[c * channels + j] = 1f;
-        using var cpu = tensor(values, new[] { channels, channels, 1L, 1L });
-        return cpu.to(type, device);
+        var key = (channels, size, type, device.ToString());
+        lock (Bands)
+        {
+            if (Bands.TryGetValue(key, out var cached)) return cached;
+            var values = new float[channels * channels];
+            for (long c = 0; c < channels; c++)
+                for (long j = Math.Max(0, c - size / 2); j <= Math.Min(channels - 1, c - size / 2 + size - 1); j++)
+                    values[c * channels + j] = 1f;
+            using var cpu = tensor(values, new[] { channels, channels, 1L, 1L });
+            var band = cpu.to(type, device).DetachFromDisposeScope();
+            Bands[key] = band;
+            return band;
+        }
     }
 }
