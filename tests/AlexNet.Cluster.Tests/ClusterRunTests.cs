@@ -56,6 +56,9 @@ public sealed class ClusterRunTests(ITestOutputHelper output) : IDisposable
         var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
         var clusterDir = Path.Combine(_dir, "cluster");
         var coordinator = Start("coordinator", Node("coordinator", port, null, common, "--checkpoint-dir", clusterDir, "--report", "report.json"));
+        // Members start once the seed listens: a member refused a connection waits out Akka's gate and
+        // the join retry, and a 6-step run can end before the misfit ever reaches the coordinator.
+        Assert.True(coordinator.WaitFor(l => l.StartsWith("node: roles coordinator"), Patience), "the coordinator did not start");
         Start("tower-a", Node("tower", 0, seed, common, "--devices", "cpu"));
         Start("tower-b", Node("tower", 0, seed, common, "--devices", "cpu"));
         Start("loader", Node("loader", 0, seed, common));
