@@ -34,6 +34,12 @@ public class TrainCommandTests : IDisposable
         var missing = AlexNetProcess.Run(TimeSpan.FromMinutes(2), "train", "--config", Path.Combine(_dir, "nope.conf"));
         Assert.Equal(2, missing.ExitCode);
         Assert.Contains("nope.conf", missing.Stderr);
+        var typo = Path.Combine(_dir, "typo.conf");
+        File.WriteAllText(typo, "alexnet.train { epoch = 3 }\n");
+        var misspelt = AlexNetProcess.Run(TimeSpan.FromMinutes(2), "train", "--config", typo);
+        Assert.Equal(2, misspelt.ExitCode);
+        Assert.Contains("typo.conf: unknown key alexnet.train.epoch", misspelt.Stderr);
+        Assert.Contains("did you mean alexnet.train.epochs?", misspelt.Stderr);
     }
 
     /// <summary>

@@ -41,11 +41,66 @@ public static class HoconFiles
         else if (!File.Exists(userFile))
             throw new ConfigurationFileException($"--config {userFile}: no such file");
         else text = File.ReadAllText(userFile);
-        try { return ConfigurationFactory.ParseString(text); }
+        Config parsed;
+        try { parsed = ConfigurationFactory.ParseString(text); }
         catch (Exception e)
         {
             throw new ConfigurationFileException($"--config {userFile}: not valid HOCON: {e.Message}");
         }
+        RejectUnknownKeys(parsed, $"--config {userFile}");
+        return parsed;
+    }
+
+    /// <summary>
+    /// Throws when <paramref name="file"/> sets a key under `alexnet` that hocon/alexnet.conf and
+    /// hocon/cluster.conf do not define: HOCON would silently ignore a misspelt key, and an hour-long run
+    /// would then train with the default instead. The message names the key and the nearest known one.
+    /// </summary>
+    public static void RejectUnknownKeys(Config file, string source)
+    {
+        var known = KnownKeys.Value;
+        foreach (var key in LeafKeys(file.Root, ""))
+        {
+            if (!key.StartsWith("alexnet.", StringComparison.Ordinal) || known.Contains(key)) continue;
+            var nearest = known.MinBy(k => EditDistance(k, key))!;
+            var hint = EditDistance(nearest, key) <= Math.Max(2, key.Length / 4) ? $"; did you mean {nearest}?" : "";
+            throw new ConfigurationFileException(
+                $"{source}: unknown key {key} (not in hocon/alexnet.conf or hocon/cluster.conf){hint}");
+        }
+    }
+
+    /// <summary>Every leaf key of the reference files; an empty object there (none today) would be a leaf too.</summary>
+    private static readonly Lazy<HashSet<string>> KnownKeys = new(() =>
+        LeafKeys(ConfigurationFactory.ParseString(Read("cluster.conf")).WithFallback(Reference).Root, "").ToHashSet());
+
+    private static IEnumerable<string> LeafKeys(Akka.Configuration.Hocon.HoconValue value, string prefix)
+    {
+        var obj = value.IsObject() ? value.GetObject() : null;
+        if (obj is null || obj.Items.Count == 0)
+        {
+            if (prefix.Length > 0) yield return prefix;
+            yield break;
+        }
+        foreach (var (name, child) in obj.Items)
+            foreach (var key in LeafKeys(child, prefix.Length == 0 ? name : $"{prefix}.{name}"))
+                yield return key;
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        var row = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (int i = 1; i <= a.Length; i++)
+        {
+            int diagonal = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int above = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                diagonal = above;
+            }
+        }
+        return row[b.Length];
     }
 
     /// <summary>overrides ▸ user file ▸ preset ▸ hocon/alexnet.conf.</summary>

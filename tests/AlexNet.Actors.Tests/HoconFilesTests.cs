@@ -1,0 +1,77 @@
+using AlexNet.Actors.Hosting;
+using Xunit;
+
+namespace AlexNet.Actors.Tests;
+
+/// <summary>The embedded presets and the check that a --config file only sets keys the trainer knows.</summary>
+public sealed class HoconFilesTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("alexnet-hocon-").FullName;
+    private static readonly Dictionary<string, string> NoOverrides = new();
+
+    public static TheoryData<string> Presets()
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in HoconFiles.Names.Where(n => n.StartsWith("presets/")))
+            data.Add(name["presets/".Length..^".conf".Length]);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Presets))]
+    public void Every_preset_sets_only_known_keys_and_makes_a_valid_run_configuration(string preset)
+    {
+        var config = HoconFiles.Load($"preset:{preset}", NoOverrides);
+        var run = RunConfiguration.From(config);
+        Assert.True(run.Model.Width > 0);
+    }
+
+    [Fact]
+    public void The_cpu_fashion_mnist_preset_is_the_measured_one()
+    {
+        var run = RunConfiguration.From(HoconFiles.Load("preset:fashion-mnist-cpu", NoOverrides));
+        Assert.Equal((0.5, 96, 0.25, 38), (run.Model.Width, run.Model.Crop, run.Model.Dropout, run.Training.Epochs));
+        Assert.Equal(5, run.Training.Schedule.Patience);
+    }
+
+    [Fact]
+    public void A_misspelt_key_is_refused_with_the_file_the_key_and_the_nearest_known_key()
+    {
+        var file = Write("typo.conf", "alexnet { train { schedule { patiense = 5 } } }");
+        var e = Assert.Throws<ConfigurationFileException>(() => HoconFiles.Load(file, NoOverrides));
+        Assert.Contains(file, e.Message);
+        Assert.Contains("alexnet.train.schedule.patiense", e.Message);
+        Assert.Contains("did you mean alexnet.train.schedule.patience?", e.Message);
+    }
+
+    [Fact]
+    public void A_key_far_from_every_known_one_is_refused_without_a_guess()
+    {
+        var file = Write("far.conf", "alexnet.completely-unrelated-setting = 1");
+        var e = Assert.Throws<ConfigurationFileException>(() => HoconFiles.Load(file, NoOverrides));
+        Assert.Contains("alexnet.completely-unrelated-setting", e.Message);
+        Assert.DoesNotContain("did you mean", e.Message);
+    }
+
+    [Fact]
+    public void Known_training_and_cluster_keys_and_keys_outside_alexnet_are_accepted()
+    {
+        var file = Write("ok.conf", """
+            alexnet.train.schedule.patience = 7
+            alexnet.data.synthetic { train-images = 64, classes = 4 }
+            alexnet.cluster { port = 4060, recovery.max-restarts = 3 }
+            akka.loglevel = WARNING
+            """);
+        var config = HoconFiles.Load(file, NoOverrides);
+        Assert.Equal(7, RunConfiguration.From(config).Training.Schedule.Patience);
+    }
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}
