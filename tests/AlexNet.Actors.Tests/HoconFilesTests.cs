@@ -30,7 +30,7 @@ public sealed class HoconFilesTests : IDisposable
     public void The_cpu_fashion_mnist_preset_is_the_measured_one()
     {
         var run = RunConfiguration.From(HoconFiles.Load("preset:fashion-mnist-cpu", NoOverrides));
-        Assert.Equal((0.5, 96, 0.25, 38), (run.Model.Width, run.Model.Crop, run.Model.Dropout, run.Training.Epochs));
+        Assert.Equal((0.5, 96, 0.5, 38), (run.Model.Width, run.Model.Crop, run.Model.Dropout, run.Training.Epochs));
         Assert.Equal(5, run.Training.Schedule.Patience);
     }
 
