@@ -13,7 +13,10 @@ public sealed class BatchAssembler(IImageDataset dataset, DatasetStatistics stat
 
     public ImageBatch Assemble(long epoch, int batchIndex, IReadOnlyList<int> samples, BatchView view) =>
         // Every byte is written; skipping the zeroing matters at 19 MB per paper batch.
-        Assemble(epoch, batchIndex, samples, view, GC.AllocateUninitializedArray<byte>(samples.Count * 3 * settings.Crop * settings.Crop));
+        Assemble(epoch, batchIndex, samples, view, GC.AllocateUninitializedArray<byte>(PixelBytes(samples.Count)));
+
+    /// <summary>The pixel buffer length of a batch of <paramref name="images"/> crops: N·3·crop·crop.</summary>
+    public int PixelBytes(int images) => images * 3 * settings.Crop * settings.Crop;
 
     /// <summary>
     /// The same batch, written into <paramref name="pixels"/> (N·3·crop·crop bytes), which the batch
@@ -24,7 +27,7 @@ public sealed class BatchAssembler(IImageDataset dataset, DatasetStatistics stat
     {
         int side = dataset.ImageSide, crop = settings.Crop, n = samples.Count;
         if (crop > side) throw new ArgumentException($"crop {crop} is larger than the stored images ({side})");
-        if (pixels.Length != n * 3 * crop * crop) throw new ArgumentException($"pixel buffer of {pixels.Length} bytes, expected {n}·3·{crop}·{crop}");
+        if (pixels.Length != PixelBytes(n)) throw new ArgumentException($"pixel buffer of {pixels.Length} bytes, expected {n}·3·{crop}·{crop}");
         var lighting = new float[n * 3];
         var labels = new int[n];
         var crops = new CropBox[n];

@@ -5,6 +5,7 @@ using AlexNet.Actors.Loading;
 using AlexNet.Actors.Protocol;
 using AlexNet.Actors.Towers;
 using AlexNet.Actors.Training;
+using AlexNet.Data;
 using AlexNet.Model;
 using Xunit;
 using static TorchSharp.torch;
@@ -14,7 +15,9 @@ namespace AlexNet.Actors.Tests;
 /// <summary>
 /// The central property: N SGD steps through tower actors exchanging tensors via the coordinator
 /// give the losses and final weights of N steps of the one-process reference network.
-/// Dropout is on, with the same masks (a function of seed, step, layer and tower).
+/// Dropout is on, with the same masks (a function of seed, step, layer and tower). With shared
+/// inputs the loaders also write into buffers the coordinator hands back, as in a local run, so a
+/// buffer reused too early would show here as a different loss.
 /// </summary>
 public class ActorsEqualReferenceTests() : TestKit(TestSetup.Akka)
 {
@@ -34,12 +37,15 @@ public class ActorsEqualReferenceTests() : TestKit(TestSetup.Akka)
         };
 
         var towers = Enumerable.Range(0, k).Select(_ => Sys.ActorOf(TowerActor.Props("cpu", 1))).ToList();
-        var loaders = Enumerable.Range(0, 2).Select(_ => Sys.ActorOf(DataLoaderActor.Props(data, TestSetup.Augmentation, settings.Seed))).ToList();
+        var buffers = shareInputs ? new PixelBufferPool(capacity: 4) : null;
+        var loaders = Enumerable.Range(0, 2).Select(_ => Sys.ActorOf(DataLoaderActor.Props(data, TestSetup.Augmentation, settings.Seed, buffers))).ToList();
         var listener = CreateTestProbe();
-        Sys.ActorOf(CoordinatorActor.Props(config, settings, towers, loaders, listener.Ref, shareInputs: shareInputs));
+        Sys.ActorOf(CoordinatorActor.Props(config, settings, towers, loaders, listener.Ref, shareInputs: shareInputs, pixelBuffers: buffers));
         var outcome = listener.FishForMessage<object>(m => m is TrainingFinished or TrainingFailed, TimeSpan.FromMinutes(3));
         var finished = outcome as TrainingFinished ?? throw new Xunit.Sdk.XunitException(((TrainingFailed)outcome).Reason);
         Assert.Equal(steps, finished.Steps);
+        if (buffers is not null) // at most the 2 batches in flight and the one being normalised are ever held
+            Assert.True(buffers.Allocated <= 3 && buffers.Reused >= steps - 3, $"{buffers.Allocated} buffers made, {buffers.Reused} reused");
 
         using var reference = new ReferenceTrainer(config with { Classes = 10 }, settings, data.Statistics, CPU);
         for (int s = 0; s < steps; s++)

@@ -33,6 +33,27 @@ public class DataLoaderActorTests() : TestKit(TestSetup.Akka)
     }
 
     [Fact]
+    public void A_loader_with_a_pool_writes_the_same_batch_into_a_buffer_handed_back()
+    {
+        var data = TestSetup.Data(train: 96, validation: 20);
+        var fresh = Sys.ActorOf(DataLoaderActor.Props(data, TestSetup.Augmentation, seed: 5));
+        var pool = new PixelBufferPool(capacity: 2);
+        var pooled = Sys.ActorOf(DataLoaderActor.Props(data, TestSetup.Augmentation, seed: 5, pool));
+
+        pooled.Tell(new LoadBatch(DataSplit.Train, 0, 0, 16, BatchView.Train));
+        var first = ExpectMsg<BatchReady>().Batch.Pixels;
+        pool.Return(first);
+        pooled.Tell(new LoadBatch(DataSplit.Train, 0, 1, 16, BatchView.Train));
+        var second = ExpectMsg<BatchReady>().Batch;
+        Assert.Same(first, second.Pixels);
+        fresh.Tell(new LoadBatch(DataSplit.Train, 0, 1, 16, BatchView.Train));
+        Assert.Equal(ExpectMsg<BatchReady>().Batch.Pixels, second.Pixels); // every byte overwritten
+
+        pooled.Tell(new LoadBatch(DataSplit.Validation, 0, 1, 16, BatchView.Centre));
+        Assert.Equal(4 * 3 * 64 * 64, ExpectMsg<BatchReady>().Batch.Pixels.Length); // the short last batch
+    }
+
+    [Fact]
     public void A_batch_that_cannot_be_built_is_reported_not_dropped()
     {
         var loader = Sys.ActorOf(DataLoaderActor.Props(TestSetup.Data(train: 96, validation: 20), TestSetup.Augmentation, seed: 5));

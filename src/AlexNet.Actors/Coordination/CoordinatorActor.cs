@@ -32,6 +32,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly IActorRef _listener;
     private readonly Device _device;
     private readonly bool _shareInputs;
+    private readonly PixelBufferPool? _pixelBuffers;
     private readonly Dictionary<string, InputNormalizer> _normalizers = new(); // by device, when sharing inputs
     private readonly string[] _towerDevices;
 
@@ -54,10 +55,15 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     /// True when every tower lives in this process: the coordinator then normalises each batch once
     /// per device and hands the towers that tensor by reference.
     /// </param>
+    /// <param name="pixelBuffers">
+    /// With <paramref name="shareInputs"/>: the pool the in-process loaders rent batch buffers from;
+    /// each batch's pixels go back to it once normalised, as nothing reads them after that.
+    /// </param>
     public CoordinatorActor(AlexNetConfig config, TrainingSettings settings, IReadOnlyList<IActorRef> towers,
-        IReadOnlyList<IActorRef> loaders, IActorRef listener, string deviceSpec, bool shareInputs = false)
+        IReadOnlyList<IActorRef> loaders, IActorRef listener, string deviceSpec, bool shareInputs = false, PixelBufferPool? pixelBuffers = null)
     {
         _shareInputs = shareInputs;
+        _pixelBuffers = shareInputs ? pixelBuffers : null;
         _towerDevices = new string[towers.Count];
         _requestedConfig = config;
         _settings = settings.Check();
@@ -72,8 +78,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     }
 
     public static Props Props(AlexNetConfig config, TrainingSettings settings, IReadOnlyList<IActorRef> towers,
-        IReadOnlyList<IActorRef> loaders, IActorRef listener, string deviceSpec = "cpu", bool shareInputs = false) =>
-        Akka.Actor.Props.Create(() => new CoordinatorActor(config, settings, towers, loaders, listener, deviceSpec, shareInputs))
+        IReadOnlyList<IActorRef> loaders, IActorRef listener, string deviceSpec = "cpu", bool shareInputs = false, PixelBufferPool? pixelBuffers = null) =>
+        Akka.Actor.Props.Create(() => new CoordinatorActor(config, settings, towers, loaders, listener, deviceSpec, shareInputs, pixelBuffers))
             .WithDispatcher("akka.actor.coordinator-dispatcher");
 
     protected override void PreStart()
@@ -303,6 +309,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
                 for (int t = 0; t < _towers.Count; t++)
                     if (_towerDevices[t] == device) _towers[t].Tell(new BeginStep(id, batch, train, input.alias().DetachFromDisposeScope()));
             }
+            _pixelBuffers?.Return(batch.Pixels); // every device's input is made; the towers get only those
         }
         else foreach (var t in _towers) t.Tell(new BeginStep(id, batch, train));
         EnterForward(Segment.Stem);

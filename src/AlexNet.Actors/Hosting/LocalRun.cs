@@ -43,10 +43,14 @@ public static class LocalRun
             var towers = new List<IActorRef>();
             for (int t = 0; t < o.Model.Towers; t++)
                 towers.Add(await Create(guardian, TowerActor.Props(devices[t], threads), $"tower-{t}"));
+            // Batches in the prefetch window, one being built by each loader, one being normalised.
+            int loaderCount = Math.Max(1, o.Loaders);
+            var pixelBuffers = new PixelBufferPool(o.Training.MaxBatchesInFlight + loaderCount + 1);
             var loaders = new List<IActorRef>();
-            for (int l = 0; l < Math.Max(1, o.Loaders); l++)
-                loaders.Add(await Create(guardian, DataLoaderActor.Props(o.Data, o.Augmentation, o.Training.Seed), $"loader-{l}"));
-            var coordinator = await Create(guardian, CoordinatorActor.Props(o.Model, o.Training, towers, loaders, listener, devices[0], shareInputs: true), "coordinator");
+            for (int l = 0; l < loaderCount; l++)
+                loaders.Add(await Create(guardian, DataLoaderActor.Props(o.Data, o.Augmentation, o.Training.Seed, pixelBuffers), $"loader-{l}"));
+            var coordinator = await Create(guardian, CoordinatorActor.Props(
+                o.Model, o.Training, towers, loaders, listener, devices[0], shareInputs: true, pixelBuffers), "coordinator");
             guardian.Tell(new RunGuardian.ReportFailuresTo(coordinator));
             listener.Tell(new RunListener.Watch(coordinator));
 

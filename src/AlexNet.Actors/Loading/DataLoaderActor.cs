@@ -10,7 +10,8 @@ namespace AlexNet.Actors.Loading;
 /// Builds augmented batches on request. Any loader can build any batch: a batch is a pure
 /// function of (seed, split, epoch, index), so the coordinator hands batch numbers to whichever
 /// loaders exist, and no sample is lost or repeated when one goes away. Runs on a thread of its
-/// own; its mailbox holds at most what the coordinator allows in flight.
+/// own; its mailbox holds at most what the coordinator allows in flight. Given a
+/// <see cref="PixelBufferPool"/>, it writes each batch into a buffer its consumer handed back.
 /// </summary>
 public sealed class DataLoaderActor : ReceiveActor
 {
@@ -19,12 +20,14 @@ public sealed class DataLoaderActor : ReceiveActor
     private readonly BatchAssembler _train;
     private readonly BatchAssembler _validation;
     private readonly long _seed;
+    private readonly PixelBufferPool? _buffers;
     private EpochPlan? _plan;
 
-    public DataLoaderActor(LoaderData data, AugmentationSettings augmentation, long seed)
+    public DataLoaderActor(LoaderData data, AugmentationSettings augmentation, long seed, PixelBufferPool? buffers = null)
     {
         _data = data;
         _seed = seed;
+        _buffers = buffers;
         _train = new BatchAssembler(data.Train, data.Statistics, augmentation, seed);
         _validation = new BatchAssembler(data.Validation, data.Statistics, augmentation with { LightingStd = 0 }, seed);
         Receive<DescribeData>(_ => Sender.Tell(new DataDescription(
@@ -32,8 +35,9 @@ public sealed class DataLoaderActor : ReceiveActor
         Receive<LoadBatch>(Load);
     }
 
-    public static Props Props(LoaderData data, AugmentationSettings augmentation, long seed) =>
-        Akka.Actor.Props.Create(() => new DataLoaderActor(data, augmentation, seed)).WithDispatcher("akka.actor.loader-dispatcher");
+    /// <param name="buffers">Where to take batch buffers from; only when every consumer of the batches is in this process and returns them.</param>
+    public static Props Props(LoaderData data, AugmentationSettings augmentation, long seed, PixelBufferPool? buffers = null) =>
+        Akka.Actor.Props.Create(() => new DataLoaderActor(data, augmentation, seed, buffers)).WithDispatcher("akka.actor.loader-dispatcher");
 
     private void Load(LoadBatch m)
     {
@@ -44,13 +48,13 @@ public sealed class DataLoaderActor : ReceiveActor
             if (m.Split == DataSplit.Train)
             {
                 if (_plan is null || _plan.BatchSize != m.BatchSize) _plan = new EpochPlan(_seed, _data.Train.Count, m.BatchSize);
-                batch = _train.Assemble(m.Epoch, m.Index, _plan.Batch(m.Epoch, m.Index), m.View);
+                batch = Assemble(_train, m, _plan.Batch(m.Epoch, m.Index));
             }
             else
             {
                 int start = m.Index * m.BatchSize, count = Math.Min(m.BatchSize, _data.Validation.Count - start);
                 if (count <= 0) throw new ArgumentOutOfRangeException(nameof(m), $"validation batch {m.Index} is past the end ({_data.Validation.Count} images)");
-                batch = _validation.Assemble(m.Epoch, m.Index, Enumerable.Range(start, count).ToArray(), m.View);
+                batch = Assemble(_validation, m, Enumerable.Range(start, count).ToArray());
             }
             Sender.Tell(new BatchReady(m.Split, batch, clock.Elapsed));
         }
@@ -60,4 +64,9 @@ public sealed class DataLoaderActor : ReceiveActor
             Sender.Tell(new BatchFailed(m.Split, m.Epoch, m.Index, $"{e.GetType().Name}: {e.Message}"));
         }
     }
+
+    private ImageBatch Assemble(BatchAssembler assembler, LoadBatch m, IReadOnlyList<int> samples) =>
+        _buffers is null
+            ? assembler.Assemble(m.Epoch, m.Index, samples, m.View)
+            : assembler.Assemble(m.Epoch, m.Index, samples, m.View, _buffers.Rent(assembler.PixelBytes(samples.Count)));
 }
