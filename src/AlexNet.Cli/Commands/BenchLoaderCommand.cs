@@ -27,7 +27,8 @@ public sealed class BenchLoaderCommand : ICommand
           --workers N      the "all cores" worker count (default: every core)
           --seconds T      length of each timed round (default 3); --rounds R: rounds, median kept (default 3)
         (a) decode, shorter side to S, centre crop: the prepare path. (b) BatchAssembler with the
-        training view: random crop, flip, PCA lighting draw, CHW uint8.
+        training view: random crop, flip, PCA lighting draw, CHW uint8. (c) the same through 1 and N
+        data-loader actors, with and without a pool of batch buffers that the consumer hands back.
         """;
 
     public int Run(CliArgs args)
@@ -94,6 +95,17 @@ public sealed class BenchLoaderCommand : ICommand
                 return assembler.Assemble(0, (int)i, samples, BatchView.Train, buffers[w]).Count;
             };
             Report($"(b') the same into recycled batch buffers (Assemble with a buffer: no page faults on fresh memory)", workers, rounds, round, assembleInto);
+            foreach (bool pooled in new[] { false, true })
+            {
+                Console.WriteLine($"(c) data-loader actors, batches asked for by number and used as a local run does: {(pooled ? "buffers handed back to a pool" : "a new array per batch (no pool)")}");
+                foreach (int loaders in workers == 1 ? new[] { 1 } : new[] { 1, workers })
+                {
+                    var pool = pooled ? new PixelBufferPool(2 * loaders) : null;
+                    var r = LoaderActorThroughput.Measure(dataset, statistics, crop, batch, loaders, pool, round, rounds);
+                    Console.WriteLine($"  {loaders} loader actor(s): {r.PerSecond,8:F0} images/s delivered, {r.PerSecond / loaders:F0} per loader ({r.PerCpuSecond:F0} per CPU-second)" +
+                                      (pool is null ? "" : $"; {pool.Allocated} buffers made, {pool.Reused} reused"));
+                }
+            }
         }
         finally
         {
