@@ -60,6 +60,44 @@ public class CoordinatorActorTests() : TestKit(TestSetup.Akka)
     }
 
     [Fact]
+    public void A_batch_that_arrives_while_a_checkpoint_is_written_waits_for_it()
+    {
+        var data = TestSetup.Data(train: 128);
+        var folder = Directory.CreateTempSubdirectory("alexnet-late-batch-").FullName;
+        try
+        {
+            var towers = Enumerable.Range(0, 2).Select(_ => Sys.ActorOf(TowerActor.Props("cpu", 1))).ToList();
+            var log = new ConcurrentQueue<(string Loader, LoadBatch Request, IActorRef ReplyTo)>();
+            var loader = Sys.ActorOf(Props.Create(() => new RecordingLoader(Describe(data), "a", log)));
+            var listener = CreateTestProbe();
+            var settings = Settings(inFlight: 1, steps: 3) with { CheckpointDir = folder, CheckpointEverySteps = 1 };
+            Sys.ActorOf(CoordinatorActor.Props(TestSetup.Tiny(2), settings, towers, new[] { loader }, listener.Ref));
+
+            void Deliver(int index)
+            {
+                AwaitCondition(() => log.Any(l => l.Request.Index == index), TimeSpan.FromSeconds(30));
+                log.Single(l => l.Request.Index == index).ReplyTo.Tell(
+                    new BatchReady(DataSplit.Train, TestSetup.TrainBatch(data, 1, 8, 0, index), TimeSpan.Zero), loader);
+            }
+            Deliver(0);
+            for (int step = 0; step < 3; step++)
+            {
+                listener.FishForMessage<StepCompleted>(m => m.Step == step, TimeSpan.FromSeconds(60));
+                // The coordinator is now writing the checkpoint after this step: the next batch
+                // arrives in the middle of it (the towers' shard writes take milliseconds).
+                if (step < 2) Deliver(step + 1);
+                var written = listener.FishForMessage<object>(m => m is CheckpointWritten or StepCompleted or TrainingFailed, TimeSpan.FromSeconds(60));
+                Assert.True(written is CheckpointWritten { } c && c.Step == step + 1, $"after step {step}: {written}");
+            }
+            Assert.Equal(3, listener.FishForMessage<TrainingFinished>(_ => true, TimeSpan.FromSeconds(60)).Steps);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_tower_that_fails_stops_the_run_with_an_error()
     {
         var data = TestSetup.Data(train: 64);

@@ -116,6 +116,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void AwaitingBatch()
     {
+        Receive<BatchReady>(m =>
+        {
+            _prefetcher.Deliver(m);
+            TryStartStep();
+        });
         Batches();
         CommonFailures();
     }
@@ -505,11 +510,9 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         });
         Receive<LoaderLeft>(m => LoseLoader(m.Loader, "left"));
         Receive<Terminated>(m => _prefetcher.Loaders.Contains(m.ActorRef), m => LoseLoader(m.ActorRef, "stopped"));
-        Receive<BatchReady>(m =>
-        {
-            _prefetcher.Deliver(m);
-            if (_current is null) TryStartStep();
-        });
+        // Kept for later in every other state: only AwaitingBatch starts a step (a batch that came
+        // during a checkpoint must not start the next step before the checkpoint is committed).
+        Receive<BatchReady>(m => _prefetcher.Deliver(m));
     }
 
     private void CommonFailures()
