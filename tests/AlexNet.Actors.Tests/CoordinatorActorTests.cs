@@ -98,6 +98,26 @@ public class CoordinatorActorTests() : TestKit(TestSetup.Akka)
     }
 
     [Fact]
+    public void A_loader_that_joins_while_the_towers_initialise_is_used()
+    {
+        var data = TestSetup.Data(train: 128);
+        var towers = Enumerable.Range(0, 2).Select(_ => CreateTestProbe()).ToList(); // never ready: the run stays initialising
+        var log = new ConcurrentQueue<(string Loader, LoadBatch Request, IActorRef ReplyTo)>();
+        var first = Sys.ActorOf(Props.Create(() => new RecordingLoader(Describe(data), "a", log)));
+        var listener = CreateTestProbe();
+        Sys.ActorOf(CoordinatorActor.Props(TestSetup.Tiny(2), Settings(inFlight: 4), towers.Select(t => t.Ref).ToList(), new[] { first }, listener.Ref));
+        towers[0].ExpectMsg<InitializeTower>(TimeSpan.FromSeconds(30));
+        var coordinator = towers[0].LastSender;
+        listener.ExpectMsg<TrainingStarted>();
+
+        var second = Sys.ActorOf(Props.Create(() => new RecordingLoader(Describe(data), "b", log)));
+        coordinator.Tell(new LoaderJoined(second));
+        Assert.Contains("joined (2 now)", listener.ExpectMsg<RunNotice>(TimeSpan.FromSeconds(10)).Message);
+        AwaitCondition(() => log.Any(l => l.Loader == "b"), TimeSpan.FromSeconds(10)); // asked for batches at once
+        listener.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // and no failure
+    }
+
+    [Fact]
     public void A_tower_that_fails_stops_the_run_with_an_error()
     {
         var data = TestSetup.Data(train: 64);

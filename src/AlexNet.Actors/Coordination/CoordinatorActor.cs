@@ -111,6 +111,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             Become(AwaitingBatch);
             TryStartStep();
         });
+        Batches(); // loaders may come and go while the towers load their weights
         CommonFailures();
     }
 
