@@ -34,12 +34,12 @@ public static class WeightMapping
     public static Dictionary<string, Tensor> TowerSlice(ReferenceAlexNet reference, int tower)
     {
         var result = new Dictionary<string, Tensor>();
+        using var scope = NewDisposeScope(); // the views and device copies; the clones are the caller's
         using var noGrad = no_grad();
         foreach (var (name, p) in reference.named_parameters())
         {
             var (offset, rows) = RowRange(reference.Config, name, tower);
-            using var view = p.narrow(0, offset, rows);
-            result[name] = view.to(CPU).clone();
+            result[name] = p.narrow(0, offset, rows).to(CPU).clone().DetachFromDisposeScope();
         }
         return result;
     }
