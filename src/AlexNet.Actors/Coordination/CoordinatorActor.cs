@@ -44,6 +44,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private int _readyTowers;
     private long _phase; // identifies the current phase for its timeout
     private ActiveStep? _current;
+    private PreparedBatch? _ahead; // the next batch, its input made during the current step
     private CheckpointStore? _store;
     private (string Folder, CheckpointManifest Manifest)? _resumeFrom;
     private double? _bestValidationTop1;
@@ -175,7 +176,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             var finished = _current!;
             _current = null;
             _progress.TrainingStepDone(finished, _listener);
-            bool lastOfEpoch = finished.Key.Index == _progress.BatchesPerEpoch - 1 || _prefetcher.Exhausted;
+            bool lastOfEpoch = finished.Key.Index == _progress.BatchesPerEpoch - 1 || NoBatchesLeft;
             if (ValidationBatches() == 0 && lastOfEpoch)
             {
                 EndOfEpoch((int)finished.Key.Epoch);
@@ -195,6 +196,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
+        _ahead?.Dispose();
         foreach (var n in _normalizers.Values) n.Dispose();
     }
 
@@ -292,16 +294,19 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         }
     }
 
+    private bool NoBatchesLeft => _prefetcher.Exhausted && _ahead is null;
+
     private void TryStartStep()
     {
         if (_current is not null) return;
-        if (!_prefetcher.TryTakeNext(out var key, out var ready))
+        using var next = _ahead ?? TakeNext();
+        _ahead = null;
+        if (next is null)
         {
-            if (_prefetcher.Exhausted) Finish();
+            if (NoBatchesLeft) Finish();
             return;
         }
-        _prefetcher.Fill(Self);
-        var batch = ready!.Batch;
+        var (key, batch) = (next.Key, next.Batch);
         bool train = key.Split == DataSplit.Train;
         long id = train ? _progress.Step : -1 - _progress.ValidationBatchesRun;
         double epochPosition = key.Epoch + (double)key.Index / _progress.BatchesPerEpoch;
@@ -309,16 +314,30 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         _current = new ActiveStep(id, key, batch, rate, Stopwatch.StartNew());
         if (_shareInputs)
         {
-            foreach (var (device, normalizer) in _normalizers)
-            {
-                using var input = normalizer.Normalize(batch);
-                for (int t = 0; t < _towers.Count; t++)
-                    if (_towerDevices[t] == device) _towers[t].Tell(new BeginStep(id, batch, train, input.alias().DetachFromDisposeScope()));
-            }
-            _pixelBuffers?.Return(batch.Pixels); // every device's input is made; the towers get only those
+            for (int t = 0; t < _towers.Count; t++)
+                _towers[t].Tell(new BeginStep(id, batch, train, next.Inputs[_towerDevices[t]].alias().DetachFromDisposeScope()));
         }
         else foreach (var t in _towers) t.Tell(new BeginStep(id, batch, train));
         EnterForward(Segment.Stem);
+        PrepareAhead();
+    }
+
+    /// <summary>The batch due next with its inputs made, if it has arrived; tops the prefetch window up.</summary>
+    private PreparedBatch? TakeNext()
+    {
+        if (!_prefetcher.TryTakeNext(out var key, out var ready)) return null;
+        _prefetcher.Fill(Self);
+        var batch = ready!.Batch;
+        if (!_shareInputs) return new PreparedBatch(key, batch, new Dictionary<string, Tensor>());
+        var inputs = _normalizers.ToDictionary(n => n.Key, n => n.Value.Normalize(batch).DetachFromDisposeScope());
+        _pixelBuffers?.Return(batch.Pixels); // every device's input is made; the towers get only those
+        return new PreparedBatch(key, batch, inputs);
+    }
+
+    /// <summary>While a step runs: make the next batch's inputs now, if it is there, rather than when that step starts.</summary>
+    private void PrepareAhead()
+    {
+        if (_shareInputs && _current is not null && _ahead is null) _ahead = TakeNext();
     }
 
     private void AfterStep()
@@ -513,7 +532,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<Terminated>(m => _prefetcher.Loaders.Contains(m.ActorRef), m => LoseLoader(m.ActorRef, "stopped"));
         // Kept for later in every other state: only AwaitingBatch starts a step (a batch that came
         // during a checkpoint must not start the next step before the checkpoint is committed).
-        Receive<BatchReady>(m => _prefetcher.Deliver(m));
+        Receive<BatchReady>(m =>
+        {
+            _prefetcher.Deliver(m);
+            PrepareAhead();
+        });
     }
 
     private void CommonFailures()
