@@ -4,8 +4,12 @@ namespace AlexNet.Data;
 /// Builds an <see cref="ImageBatch"/> from dataset samples: crops (random for training, fixed for
 /// the evaluation views), flips, and draws the PCA lighting coefficients. Each image's draws come
 /// from a stream keyed by (seed, epoch, dataset index), so the batch is a pure function of its inputs.
+/// With <paramref name="skipUnreadable"/> (the training loaders), an image whose read fails with a
+/// data or I/O error is left out and listed in <see cref="ImageBatch.Skipped"/>, so a 90-epoch run
+/// does not die on one damaged record; a batch of which no image could be read still fails.
 /// </summary>
-public sealed class BatchAssembler(IImageDataset dataset, DatasetStatistics statistics, AugmentationSettings settings, long seed)
+public sealed class BatchAssembler(IImageDataset dataset, DatasetStatistics statistics, AugmentationSettings settings, long seed,
+    bool skipUnreadable = false)
 {
     public IImageDataset Dataset => dataset;
     public DatasetStatistics Statistics => statistics;
@@ -31,12 +35,21 @@ public sealed class BatchAssembler(IImageDataset dataset, DatasetStatistics stat
         var lighting = new float[n * 3];
         var labels = new int[n];
         var crops = new CropBox[n];
+        var kept = new int[n];
+        List<SkippedImage>? skipped = null;
         var source = SourceBuffer(side * side * 3);
         Span<double> alpha = stackalloc double[3];
-        for (int i = 0; i < n; i++)
+        int i = 0; // images written so far
+        for (int s = 0; s < n; s++)
         {
-            int index = samples[i];
-            dataset.ReadPixels(index, source);
+            int index = samples[s];
+            try { dataset.ReadPixels(index, source); }
+            catch (Exception e) when (skipUnreadable && e is DataFormatException or IOException)
+            {
+                (skipped ??= new()).Add(new SkippedImage(index, e.Message));
+                continue;
+            }
+            kept[i] = index;
             labels[i] = dataset.Label(index);
             var box = Box(view, side, crop, new SeededRandom(seed, epoch, index, 0xA06));
             crops[i] = box;
@@ -47,8 +60,15 @@ public sealed class BatchAssembler(IImageDataset dataset, DatasetStatistics stat
                 for (int k = 0; k < 3; k++) alpha[k] = rng.NextGaussian() * settings.LightingStd;
                 statistics.LightingOffset(alpha).CopyTo(lighting, i * 3);
             }
+            i++;
         }
-        return new ImageBatch(epoch, batchIndex, crop, pixels, lighting, labels, crops, samples.ToArray());
+        if (skipped is null) return new ImageBatch(epoch, batchIndex, crop, pixels, lighting, labels, crops, kept);
+        if (i == 0) throw new DataFormatException($"none of the {n} images of batch {batchIndex} could be read; the first: {skipped[0].Reason}");
+        // Rare: a right-sized copy, so that every array of the batch has one entry per image kept.
+        return new ImageBatch(epoch, batchIndex, crop, pixels.AsSpan(0, PixelBytes(i)).ToArray(), lighting[..(3 * i)], labels[..i], crops[..i], kept[..i])
+        {
+            Skipped = skipped,
+        };
     }
 
     /// <summary>The crop box of one view; random position and flip for <see cref="BatchView.Train"/>.</summary>

@@ -18,4 +18,10 @@ public readonly record struct CropBox(int X, int Y, bool Flipped);
 public sealed record ImageBatch(long Epoch, int Index, int Side, byte[] Pixels, float[] Lighting, int[] Labels, CropBox[] Crops, int[] SampleIndices)
 {
     public int Count => Labels.Length;
+
+    /// <summary>Images of the batch that could not be read and were left out (see <see cref="BatchAssembler"/>); usually none.</summary>
+    public IReadOnlyList<SkippedImage> Skipped { get; init; } = Array.Empty<SkippedImage>();
 }
+
+/// <summary>An image left out of a batch: its dataset index and why it could not be read.</summary>
+public sealed record SkippedImage(int Index, string Reason);

@@ -37,4 +37,36 @@ public class TrainingRunTests
         var afterWarmup = counts.Where(c => c.Step >= 19).Select(c => c.Live).ToList();
         Assert.True(afterWarmup.Max() - afterWarmup.Min() <= 40, $"live tensors ranged {afterWarmup.Min()}..{afterWarmup.Max()}: {string.Join(",", afterWarmup)}");
     }
+
+    [Fact]
+    public async Task A_damaged_image_is_left_out_with_a_notice_and_the_run_goes_on()
+    {
+        var settings = new TrainingSettings { BatchSize = 8, Epochs = 2, LearningRate = 0.005, Seed = 2, LogEvery = 1, Validate = true, ValidationBatchSize = 8 };
+        var data = TestSetup.Data(train: 64, validation: 16);
+        var damaged = data with { Train = new DamagedImages(data.Train, 13), Validation = new DamagedImages(data.Validation, 4) };
+        var events = new List<object>();
+        var result = await LocalRun.RunAsync(new LocalRunOptions(TestSetup.Tiny(2), settings, damaged, TestSetup.Augmentation, Loaders: 2),
+            e => { lock (events) events.Add(e); });
+        Assert.Equal(16, result.Steps); // both epochs, every batch
+        var notices = events.OfType<RunNotice>().Where(n => n.Message.Contains("unreadable")).Select(n => n.Message).ToList();
+        // Once per epoch each: image 13 in its training batch, image 4 in its validation batch.
+        Assert.Equal(2, notices.Count(n => n.StartsWith("Train batch ") && n.Contains("left out 1 unreadable image(s), kept 7: image 13: damaged record 13")));
+        Assert.Equal(2, notices.Count(n => n.StartsWith("Validation batch 1 of epoch ") && n.Contains("image 4: damaged record 4")));
+        Assert.Equal(4, notices.Count);
+    }
+
+    /// <summary>A dataset whose image <paramref name="damaged"/> cannot be read, as a corrupt record in a shard.</summary>
+    private sealed class DamagedImages(AlexNet.Data.IImageDataset inner, int damaged) : AlexNet.Data.IImageDataset
+    {
+        public int Count => inner.Count;
+        public IReadOnlyList<string> ClassNames => inner.ClassNames;
+        public int ImageSide => inner.ImageSide;
+        public int Label(int index) => inner.Label(index);
+
+        public void ReadPixels(int index, Span<byte> rgbHwc)
+        {
+            if (index == damaged) throw new AlexNet.Data.DataFormatException($"damaged record {index}");
+            inner.ReadPixels(index, rgbHwc);
+        }
+    }
 }

@@ -62,6 +62,8 @@ internal static class Samples
         new DataDescription("synthetic", 256, 32, new[] { "a", "b" }, 72, Statistics()),
         new LoadBatch(DataSplit.Validation, 3, 4, 16, BatchView.Centre),
         new BatchReady(DataSplit.Train, Batch(), TimeSpan.FromMilliseconds(12.5)),
+        new BatchReady(DataSplit.Validation, Batch() with { Skipped = new[] { new SkippedImage(41, "record 3 is not a readable JPEG"), new SkippedImage(8, "I/O error") } },
+            TimeSpan.FromMilliseconds(3)),
         new BatchFailed(DataSplit.Train, 1, 2, "IOException: gone"),
         new Enlist(actor, Profile, Channel),
         new NodeOffer("akka.tcp://alexnet@127.0.0.1:4054", new[] { "tower", "loader" }, Profile, Channel,

@@ -120,7 +120,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     {
         Receive<BatchReady>(m =>
         {
-            _prefetcher.Deliver(m);
+            Deliver(m);
             TryStartStep();
         });
         Batches();
@@ -534,9 +534,18 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         // during a checkpoint must not start the next step before the checkpoint is committed).
         Receive<BatchReady>(m =>
         {
-            _prefetcher.Deliver(m);
+            Deliver(m);
             PrepareAhead();
         });
+    }
+
+    private void Deliver(BatchReady m)
+    {
+        if (m.Batch.Skipped.Count > 0)
+            Notice($"{m.Split} batch {m.Batch.Index + 1} of epoch {m.Batch.Epoch + 1}: left out {m.Batch.Skipped.Count} unreadable image(s), kept " +
+                   $"{m.Batch.Count}: " + string.Join("; ", m.Batch.Skipped.Take(3).Select(s => $"image {s.Index}: {s.Reason}")) + (m.Batch.Skipped.Count > 3 ? "; ..." : ""),
+                   isError: true);
+        _prefetcher.Deliver(m);
     }
 
     private void CommonFailures()

@@ -28,8 +28,9 @@ public sealed class DataLoaderActor : ReceiveActor
         _data = data;
         _seed = seed;
         _buffers = buffers;
-        _train = new BatchAssembler(data.Train, data.Statistics, augmentation, seed);
-        _validation = new BatchAssembler(data.Validation, data.Statistics, augmentation with { LightingStd = 0 }, seed);
+        // A damaged image is left out of its batch (and reported with it), not the end of the run.
+        _train = new BatchAssembler(data.Train, data.Statistics, augmentation, seed, skipUnreadable: true);
+        _validation = new BatchAssembler(data.Validation, data.Statistics, augmentation with { LightingStd = 0 }, seed, skipUnreadable: true);
         Receive<DescribeData>(_ => Sender.Tell(new DataDescription(
             data.Name, data.Train.Count, data.Validation.Count, data.Train.ClassNames, data.Train.ImageSide, data.Statistics)));
         Receive<LoadBatch>(Load);
@@ -56,6 +57,7 @@ public sealed class DataLoaderActor : ReceiveActor
                 if (count <= 0) throw new ArgumentOutOfRangeException(nameof(m), $"validation batch {m.Index} is past the end ({_data.Validation.Count} images)");
                 batch = Assemble(_validation, m, Enumerable.Range(start, count).ToArray());
             }
+            foreach (var s in batch.Skipped) _log.Warning("{0} batch {1}/{2}: left out image {3}: {4}", m.Split, m.Epoch, m.Index, s.Index, s.Reason);
             Sender.Tell(new BatchReady(m.Split, batch, clock.Elapsed));
         }
         catch (Exception e)
@@ -65,8 +67,20 @@ public sealed class DataLoaderActor : ReceiveActor
         }
     }
 
-    private ImageBatch Assemble(BatchAssembler assembler, LoadBatch m, IReadOnlyList<int> samples) =>
-        _buffers is null
-            ? assembler.Assemble(m.Epoch, m.Index, samples, m.View)
-            : assembler.Assemble(m.Epoch, m.Index, samples, m.View, _buffers.Rent(assembler.PixelBytes(samples.Count)));
+    private ImageBatch Assemble(BatchAssembler assembler, LoadBatch m, IReadOnlyList<int> samples)
+    {
+        if (_buffers is null) return assembler.Assemble(m.Epoch, m.Index, samples, m.View);
+        var buffer = _buffers.Rent(assembler.PixelBytes(samples.Count));
+        try
+        {
+            var batch = assembler.Assemble(m.Epoch, m.Index, samples, m.View, buffer);
+            if (!ReferenceEquals(batch.Pixels, buffer)) _buffers.Return(buffer); // a batch with images left out got a copy
+            return batch;
+        }
+        catch
+        {
+            _buffers.Return(buffer);
+            throw;
+        }
+    }
 }
