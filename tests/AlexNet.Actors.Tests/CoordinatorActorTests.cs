@@ -118,6 +118,39 @@ public class CoordinatorActorTests() : TestKit(TestSetup.Akka)
     }
 
     [Fact]
+    public void A_batch_a_loader_could_not_build_is_asked_for_again_and_only_its_third_failure_ends_the_run()
+    {
+        var data = TestSetup.Data(train: 128);
+        var towers = Enumerable.Range(0, 2).Select(_ => Sys.ActorOf(TowerActor.Props("cpu", 1))).ToList();
+        var log = new ConcurrentQueue<(string Loader, LoadBatch Request, IActorRef ReplyTo)>();
+        var loader = Sys.ActorOf(Props.Create(() => new RecordingLoader(Describe(data), "a", log)));
+        var listener = CreateTestProbe();
+        Sys.ActorOf(CoordinatorActor.Props(TestSetup.Tiny(2), Settings(inFlight: 1, steps: 2), towers, new[] { loader }, listener.Ref));
+
+        (string, LoadBatch Request, IActorRef ReplyTo) NextRequest(int index)
+        {
+            (string, LoadBatch, IActorRef) r = default;
+            AwaitCondition(() => log.TryDequeue(out r), TimeSpan.FromSeconds(30));
+            Assert.Equal(index, r.Item2.Index);
+            return r;
+        }
+        void Fail(int index) => NextRequest(index).ReplyTo.Tell(new BatchFailed(DataSplit.Train, 0, index, "IOException: the share went away"), loader);
+        void Deliver(int index) => NextRequest(index).ReplyTo.Tell(new BatchReady(DataSplit.Train, TestSetup.TrainBatch(data, 1, 8, 0, index), TimeSpan.Zero), loader);
+
+        Fail(0); // a passing storage error: asked again, and the run goes on
+        var notice = listener.FishForMessage<RunNotice>(n => n.Message.Contains("asking again"), TimeSpan.FromSeconds(30));
+        Assert.Contains("could not build Train batch 0 of epoch 0: IOException: the share went away; asking again in 2 s (attempt 2 of 3)", notice.Message);
+        Deliver(0);
+        listener.FishForMessage<StepCompleted>(m => m.Step == 0, TimeSpan.FromSeconds(60));
+
+        Fail(1); // a batch that cannot be built at all: three attempts, then a clear failure
+        Fail(1);
+        Fail(1);
+        var failed = listener.FishForMessage<TrainingFailed>(_ => true, TimeSpan.FromSeconds(30));
+        Assert.Contains("could not build Train batch 1 of epoch 0: IOException: the share went away (3 attempts)", failed.Reason);
+    }
+
+    [Fact]
     public void A_tower_that_fails_stops_the_run_with_an_error()
     {
         var data = TestSetup.Data(train: 64);

@@ -20,6 +20,7 @@ public sealed class BatchPrefetcher(IEnumerable<BatchKey> schedule, int maxOutst
     private readonly Queue<BatchKey> _order = new();
     private readonly Dictionary<BatchKey, IActorRef> _requested = new();
     private readonly Dictionary<BatchKey, BatchReady> _ready = new();
+    private readonly Dictionary<BatchKey, int> _failures = new();
     private readonly List<IActorRef> _loaders = new();
     private int _nextLoader;
     private bool _scheduleDone;
@@ -80,10 +81,33 @@ public sealed class BatchPrefetcher(IEnumerable<BatchKey> schedule, int maxOutst
     /// <summary>Stores a delivered batch; a duplicate or unrequested one is ignored.</summary>
     public void Deliver(BatchReady ready)
     {
-        var key = new BatchKey(ready.Split, ready.Batch.Epoch, ready.Batch.Index, 0, default);
-        var match = _requested.Keys.FirstOrDefault(k => k.Split == key.Split && k.Epoch == key.Epoch && k.Index == key.Index);
-        if (!_requested.Remove(match)) return;
-        _ready[match] = ready;
+        if (Requested(ready.Split, ready.Batch.Epoch, ready.Batch.Index) is not { } key) return;
+        _requested.Remove(key);
+        _failures.Remove(key);
+        _ready[key] = ready;
+    }
+
+    /// <summary>
+    /// Counts a loader's failure to build a batch still asked for; returns how often that batch has
+    /// failed, or 0 for a failure of one no longer outstanding (stale, e.g. already re-asked and delivered).
+    /// </summary>
+    public int Failed(DataSplit split, long epoch, int index)
+    {
+        if (Requested(split, epoch, index) is not { } key) return 0;
+        return _failures[key] = _failures.GetValueOrDefault(key) + 1;
+    }
+
+    /// <summary>Asks for a failed batch again, from the next loader in turn (it may read other storage).</summary>
+    public void Retry(DataSplit split, long epoch, int index, IActorRef self)
+    {
+        if (Requested(split, epoch, index) is { } key && _loaders.Count > 0) Request(key, self);
+    }
+
+    private BatchKey? Requested(DataSplit split, long epoch, int index)
+    {
+        foreach (var k in _requested.Keys)
+            if (k.Split == split && k.Epoch == epoch && k.Index == index) return k;
+        return null;
     }
 
     /// <summary>The batch due next, if it has arrived; the caller then owns it.</summary>

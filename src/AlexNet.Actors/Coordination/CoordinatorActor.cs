@@ -537,6 +537,28 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             Deliver(m);
             PrepareAhead();
         });
+        Receive<BatchFailed>(OnBatchFailed);
+        Receive<RetryBatch>(m => _prefetcher.Retry(m.Split, m.Epoch, m.Index, Self));
+    }
+
+    /// <summary>
+    /// A loader could not build a batch (all its images unreadable, its storage gone): ask again,
+    /// after a pause, up to <see cref="BatchAttempts"/> times in all, so that a passing storage
+    /// error costs a few seconds, not the run.
+    /// </summary>
+    private void OnBatchFailed(BatchFailed m)
+    {
+        string what = $"data loader {Sender.Path.Name} could not build {m.Split} batch {m.Index} of epoch {m.Epoch}: {m.Reason}";
+        int failures = _prefetcher.Failed(m.Split, m.Epoch, m.Index);
+        if (failures == 0) return; // already delivered by another loader
+        if (failures >= BatchAttempts)
+        {
+            Fail($"{what} ({failures} attempts)");
+            return;
+        }
+        var pause = TimeSpan.FromSeconds(2 * failures);
+        Notice($"{what}; asking again in {pause.TotalSeconds:F0} s (attempt {failures + 1} of {BatchAttempts})", isError: true);
+        Timers.StartSingleTimer(("retry", m.Split, m.Epoch, m.Index), new RetryBatch(m.Split, m.Epoch, m.Index), pause);
     }
 
     private void Deliver(BatchReady m)
@@ -551,7 +573,6 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private void CommonFailures()
     {
         Receive<TowerFailed>(m => Fail($"tower {m.Tower} failed in step {m.Step}: {m.Reason}"));
-        Receive<BatchFailed>(m => Fail($"data loader {Sender.Path.Name} could not build {m.Split} batch {m.Index} of epoch {m.Epoch}: {m.Reason}"));
         Receive<ChildFailed>(m => Fail($"{m.Child} crashed: {m.Reason}"));
         Receive<TowerLost>(m => Fail($"tower {m.Tower} was lost: {m.Reason}", lostTower: m.Tower));
         // A tower that throws is reported first (TowerFailed or ChildFailed); one that just stops is gone.
@@ -602,6 +623,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     }
 
     private sealed record PhaseTimedOut(long Phase, string What);
+
+    private sealed record RetryBatch(DataSplit Split, long Epoch, int Index);
+
+    /// <summary>How many times one batch is asked for before its failure ends the run.</summary>
+    public const int BatchAttempts = 3;
 }
 
 /// <summary>Sent by the run's supervisor when a child actor threw and was stopped.</summary>
