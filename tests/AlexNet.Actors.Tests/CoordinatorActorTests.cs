@@ -151,6 +151,60 @@ public class CoordinatorActorTests() : TestKit(TestSetup.Akka)
     }
 
     [Fact]
+    public void A_loader_that_never_delivers_the_batch_due_is_taken_off_and_the_others_serve_it()
+    {
+        var data = TestSetup.Data(train: 128);
+        var towers = Enumerable.Range(0, 2).Select(_ => Sys.ActorOf(TowerActor.Props("cpu", 1))).ToList();
+        var log = new ConcurrentQueue<(string Loader, LoadBatch Request, IActorRef ReplyTo)>();
+        var silent = Sys.ActorOf(Props.Create(() => new RecordingLoader(Describe(data), "silent", log)), "silent");
+        var working = Sys.ActorOf(Loading.DataLoaderActor.Props(data, TestSetup.Augmentation, 1));
+        var listener = CreateTestProbe();
+        var settings = Settings(inFlight: 2, steps: 4) with { StepTimeout = TimeSpan.FromSeconds(2) };
+        Sys.ActorOf(CoordinatorActor.Props(TestSetup.Tiny(2), settings, towers, new[] { silent, working }, listener.Ref));
+
+        var outcome = listener.FishForMessage<object>(m => m is TrainingFinished or TrainingFailed, TimeSpan.FromSeconds(60));
+        Assert.True(outcome is TrainingFinished { Steps: 4 }, outcome.ToString());
+        Assert.Contains(log, l => l.Request.Index == 0); // the silent one was asked for the first batch
+    }
+
+    [Fact]
+    public void Waiting_in_vain_for_the_only_loader_ends_the_run_saying_so()
+    {
+        var data = TestSetup.Data(train: 128);
+        var towers = Enumerable.Range(0, 2).Select(_ => Sys.ActorOf(TowerActor.Props("cpu", 1))).ToList();
+        var log = new ConcurrentQueue<(string Loader, LoadBatch Request, IActorRef ReplyTo)>();
+        var silent = Sys.ActorOf(Props.Create(() => new RecordingLoader(Describe(data), "silent", log)), "only-loader");
+        var listener = CreateTestProbe();
+        var settings = Settings(inFlight: 2, steps: 4) with { StepTimeout = TimeSpan.FromSeconds(2) };
+        Sys.ActorOf(CoordinatorActor.Props(TestSetup.Tiny(2), settings, towers, new[] { silent }, listener.Ref));
+
+        var failed = listener.FishForMessage<TrainingFailed>(_ => true, TimeSpan.FromSeconds(60));
+        Assert.Contains("timed out after 00:00:02: waiting for Train batch 0 of epoch 0 from data loader akka://", failed.Reason);
+        Assert.Contains("/user/only-loader", failed.Reason);
+    }
+
+    [Fact]
+    public void A_run_whose_last_loader_left_after_delivering_the_last_batches_still_finishes()
+    {
+        var data = TestSetup.Data(train: 128);
+        var towers = Enumerable.Range(0, 2).Select(_ => Sys.ActorOf(TowerActor.Props("cpu", 1))).ToList();
+        var log = new ConcurrentQueue<(string Loader, LoadBatch Request, IActorRef ReplyTo)>();
+        var loader = Sys.ActorOf(Props.Create(() => new RecordingLoader(Describe(data), "a", log)));
+        var listener = CreateTestProbe();
+        Sys.ActorOf(CoordinatorActor.Props(TestSetup.Tiny(2), Settings(inFlight: 2, steps: 2), towers, new[] { loader }, listener.Ref));
+
+        AwaitCondition(() => log.Count == 2, TimeSpan.FromSeconds(30)); // both batches of the run asked for
+        var coordinator = log.First().ReplyTo;
+        coordinator.Tell(new LoaderLeft(loader));
+        Assert.Contains("no loader is left", listener.FishForMessage<RunNotice>(n => n.Message.Contains("left"), TimeSpan.FromSeconds(10)).Message);
+        foreach (var (_, request, replyTo) in log) // what it sent before it went
+            replyTo.Tell(new BatchReady(DataSplit.Train, TestSetup.TrainBatch(data, 1, 8, 0, request.Index), TimeSpan.Zero), loader);
+
+        var outcome = listener.FishForMessage<object>(m => m is TrainingFinished or TrainingFailed, TimeSpan.FromSeconds(60));
+        Assert.True(outcome is TrainingFinished { Steps: 2 }, outcome.ToString());
+    }
+
+    [Fact]
     public void A_tower_that_fails_stops_the_run_with_an_error()
     {
         var data = TestSetup.Data(train: 64);

@@ -58,18 +58,27 @@ public sealed class BatchPrefetcher(IEnumerable<BatchKey> schedule, int maxOutst
         return true;
     }
 
-    /// <summary>Asks for more batches until the window is full or the schedule ends.</summary>
+    /// <summary>
+    /// Asks for more batches until the window is full or the schedule ends. With no loader present
+    /// the batches are noted as owed and asked for when one joins; the end of the schedule is still
+    /// found, so a run whose last loader left after its last batch can finish.
+    /// </summary>
     public void Fill(IActorRef self)
     {
-        while (_loaders.Count > 0 && Outstanding < maxOutstanding && !_scheduleDone)
+        while (Outstanding < maxOutstanding && !_scheduleDone)
         {
             if (!_schedule.MoveNext()) { _scheduleDone = true; break; }
             var key = _schedule.Current;
             _order.Enqueue(key);
-            Request(key, self);
+            if (_loaders.Count > 0) Request(key, self);
+            else _requested[key] = ActorRefs.Nobody;
         }
         PeakOutstanding = Math.Max(PeakOutstanding, Outstanding);
     }
+
+    /// <summary>The batch due next, if it has not arrived, and the loader asked for it (Nobody while no loader is present).</summary>
+    public (BatchKey Key, IActorRef Loader)? Awaited =>
+        _order.TryPeek(out var key) && _requested.TryGetValue(key, out var loader) ? (key, loader) : null;
 
     private void Request(BatchKey key, IActorRef self)
     {

@@ -45,6 +45,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private long _phase; // identifies the current phase for its timeout
     private ActiveStep? _current;
     private PreparedBatch? _ahead; // the next batch, its input made during the current step
+    private BatchKey? _watchedBatch; // the batch the running timeout waits for, in AwaitingBatch
     private CheckpointStore? _store;
     private (string Folder, CheckpointManifest Manifest)? _resumeFrom;
     private double? _bestValidationTop1;
@@ -123,6 +124,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
             Deliver(m);
             TryStartStep();
         });
+        Receive<PhaseTimedOut>(m => m.Phase == _phase, OnBatchOverdue);
         Batches();
         CommonFailures();
     }
@@ -304,6 +306,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         if (next is null)
         {
             if (NoBatchesLeft) Finish();
+            else WatchAwaitedBatch();
             return;
         }
         var (key, batch) = (next.Key, next.Batch);
@@ -320,6 +323,34 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         else foreach (var t in _towers) t.Tell(new BeginStep(id, batch, train));
         EnterForward(Segment.Stem);
         PrepareAhead();
+    }
+
+    /// <summary>Times the wait for the batch due next (once per batch: others arriving meanwhile do not restart the clock).</summary>
+    private void WatchAwaitedBatch()
+    {
+        var awaited = _prefetcher.Awaited;
+        if (awaited is null || awaited.Value.Key == _watchedBatch) return;
+        var (key, loader) = awaited.Value;
+        ArmTimeout($"waiting for {key.Split} batch {key.Index} of epoch {key.Epoch} " +
+                   (loader.IsNobody() ? "while no data loader is present" : $"from data loader {loader.Path}"));
+        _watchedBatch = key;
+    }
+
+    /// <summary>
+    /// The batch due next did not come within the step timeout. With other loaders present, the one
+    /// asked for it is taken off the run (hung, or cut off without its node leaving the cluster) and
+    /// its batches go to the others; otherwise the run ends, saying what it waited for.
+    /// </summary>
+    private void OnBatchOverdue(PhaseTimedOut m)
+    {
+        if (_prefetcher.Awaited is { } awaited && !awaited.Loader.IsNobody() && _prefetcher.Loaders.Count > 1)
+        {
+            LoseLoader(awaited.Loader, $"did not deliver {awaited.Key.Split} batch {awaited.Key.Index} of epoch {awaited.Key.Epoch} within {_settings.StepTimeout}");
+            _watchedBatch = null;
+            WatchAwaitedBatch();
+            return;
+        }
+        Fail($"timed out after {_settings.StepTimeout}: {m.What}");
     }
 
     /// <summary>The batch due next with its inputs made, if it has arrived; tops the prefetch window up.</summary>
@@ -583,7 +614,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         ReceiveAny(m => DisposeTensors(m)); // a stale reply from an aborted phase
     }
 
-    /// <summary>A loader went away: its outstanding batches go to the others; with none left the run waits for one to join.</summary>
+    /// <summary>A loader went away: its outstanding batches go to the others; with none left the run waits (up to the step timeout) for one to join.</summary>
     private void LoseLoader(IActorRef loader, string how)
     {
         Context.Unwatch(loader);
@@ -601,7 +632,11 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     private int IndexOf(IActorRef tower) => _towers.ToList().IndexOf(tower);
 
-    private void ArmTimeout(string what) => Timers.StartSingleTimer("phase", new PhaseTimedOut(++_phase, what), _settings.StepTimeout);
+    private void ArmTimeout(string what)
+    {
+        _watchedBatch = null;
+        Timers.StartSingleTimer("phase", new PhaseTimedOut(++_phase, what), _settings.StepTimeout);
+    }
 
     /// <param name="lostTower">Set when the cause is a tower that went away, not an error in training.</param>
     private void Fail(string reason, int? lostTower = null)
