@@ -31,6 +31,9 @@ public static class ClusterNode
     public static async Task<NodeOutcome> RunAsync(NodeOptions o, CancellationToken cancel = default)
     {
         var s = o.Cluster;
+        // A device this machine does not have is refused before joining: a tower actor failing on it
+        // later would leave the run waiting for a tower that never initialises.
+        if (s.Has(ClusterSettings.Tower)) foreach (var device in s.Devices) ComputeDevice.Resolve(device);
         var system = ActorSystem.Create("alexnet", ClusterConfig.WithAkka(o.Config, s));
         var outcome = new TaskCompletionSource<NodeOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
         try
