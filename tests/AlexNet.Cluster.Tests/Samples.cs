@@ -72,5 +72,6 @@ internal static class Samples
         new RunEnded(true, "finished after 6 steps"),
         new Attach(actor, Channel),
         new Attached("cpu tower"),
+        new Detached("the data channel to akka.tcp://alexnet@10.0.0.2:4053 failed: connection reset"),
     };
 }

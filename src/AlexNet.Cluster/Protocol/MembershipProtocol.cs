@@ -48,3 +48,11 @@ public sealed record Attach(IActorRef Proxy, ChannelPoint ProxyChannel);
 
 /// <summary>Endpoint → proxy: attached; <paramref name="Description"/> names it in logs.</summary>
 public sealed record Attached(string Description);
+
+/// <summary>
+/// Endpoint → proxy: I no longer serve you (the data channel to your node failed, or a newer
+/// proxy attached), although my node is still in the cluster. A loader proxy stops, so the
+/// coordinator's DeathWatch hands its batches to the other loaders; a tower proxy reports
+/// <see cref="AlexNet.Actors.Protocol.TowerLost"/>, as for a lost node. No reply.
+/// </summary>
+public sealed record Detached(string Reason);

@@ -19,6 +19,7 @@ public abstract class ProxiedEndpoint : ReceiveActor, IWithUnboundedStash
     private readonly string _kind;
 
     protected IActorRef Proxy { get; private set; } = ActorRefs.Nobody;
+    private string? _proxyNode; // the attached proxy's node, whose data-channel link this endpoint uses
     protected WireRoute? Route { get; private set; }
     public IStash Stash { get; set; } = null!;
 
@@ -61,8 +62,14 @@ public abstract class ProxiedEndpoint : ReceiveActor, IWithUnboundedStash
     private void OnAttach(Attach m)
     {
         BeforeAttach();
-        if (!Proxy.IsNobody()) Context.Unwatch(Proxy);
+        if (!Proxy.IsNobody())
+        {
+            Context.Unwatch(Proxy);
+            // The one it replaces (a coordinator's earlier proxy) would otherwise wait for answers that now go elsewhere.
+            if (!Proxy.Equals(m.Proxy)) Proxy.Tell(new Detached($"{_kind} endpoint {Self.Path.Name} was attached to a newer proxy"), Self);
+        }
         Proxy = m.Proxy;
+        _proxyNode = m.ProxyChannel.Node;
         Context.Watch(Proxy);
         if (SelfNode.Enabled && m.ProxyChannel.Enabled && m.ProxyChannel.Node != SelfNode.Node && !_dataChannel.IsNobody())
         {
@@ -94,14 +101,19 @@ public abstract class ProxiedEndpoint : ReceiveActor, IWithUnboundedStash
     {
         Receive<Attach>(OnAttach);
         Receive<Terminated>(m => m.ActorRef.Equals(Proxy), _ => Detach("the coordinator's proxy is gone"));
-        Receive<LinkLost>(m => Detach($"the data channel to {m.Peer} failed: {m.Reason}"));
+        // Only the link to the attached proxy's node matters: one to a node this endpoint used before is history.
+        Receive<LinkLost>(m => m.Peer == _proxyNode, m => Detach($"the data channel to {m.Peer} failed: {m.Reason}", tellProxy: true));
+        Receive<LinkLost>(_ => { });
     }
 
-    protected void Detach(string why)
+    /// <param name="tellProxy">The proxy is still there (only the link failed): tell it, so that it does not wait for answers.</param>
+    protected void Detach(string why, bool tellProxy = false)
     {
         Log.Warning("{0} endpoint {1} detached: {2}", _kind, Self.Path.Name, why);
+        if (tellProxy) Proxy.Tell(new Detached(why), Self);
         OnDetach();
         Proxy = ActorRefs.Nobody;
+        _proxyNode = null;
         Route = null;
         Become(Detached);
     }

@@ -74,6 +74,7 @@ public sealed class RemoteLoaderProxy : ReceiveActor, IWithUnboundedStash
     {
         Receive<Terminated>(m => m.ActorRef.Equals(_endpoint), _ => Stop($"loader node {_loaderNode.Node} is gone"));
         Receive<PeerGone>(m => Stop(m.Reason));
+        Receive<Detached>(m => Stop($"the loader endpoint detached: {m.Reason}"));
     }
 
     private void Stop(string reason)

@@ -114,6 +114,7 @@ public sealed class RemoteTowerProxy : ReceiveActor, IWithUnboundedStash
         Receive<Terminated>(m => m.ActorRef.Equals(_seat.Endpoint), _ => Lost($"tower node {_towerNode.Node} is gone (its tower actor stopped or the node is unreachable)"));
         Receive<LinkLost>(m => Lost($"the data channel to {m.Peer} failed: {m.Reason}"));
         Receive<PeerGone>(m => Lost(m.Reason));
+        Receive<Detached>(m => Lost($"the tower endpoint detached: {m.Reason}"));
     }
 
     private void Lost(string reason)

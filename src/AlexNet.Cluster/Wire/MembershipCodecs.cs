@@ -32,6 +32,7 @@ internal static class MembershipCodecs
         c.Register<RunEnded>("m.ended", (w, m) => { w.Bool(m.Succeeded); w.String(m.Summary); }, r => new RunEnded(r.Bool(), r.String()));
         c.Register<Attach>("m.attach", (w, m) => { w.ActorRef(m.Proxy); w.Channel(m.ProxyChannel); }, r => new Attach(r.ActorRef(), r.Channel()));
         c.Register<Attached>("m.attached", (w, m) => w.String(m.Description), r => new Attached(r.String()));
+        c.Register<Detached>("m.detached", (w, m) => w.String(m.Reason), r => new Detached(r.String()));
     }
 
     private static int Bounded(int n) => n is >= 0 and <= 1024 ? n : throw new InvalidDataException($"{n} actors in one offer");

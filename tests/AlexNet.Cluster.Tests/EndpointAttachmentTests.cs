@@ -1,0 +1,67 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using AlexNet.Actors.Hosting;
+using AlexNet.Actors.Loading;
+using AlexNet.Cluster.Protocol;
+using AlexNet.Cluster.Proxies;
+using AlexNet.Data;
+using Xunit;
+
+namespace AlexNet.Cluster.Tests;
+
+/// <summary>
+/// An endpoint that stops serving its proxy while its node stays in the cluster says so, so that
+/// the proxy (and through it the coordinator) does not wait for answers that will never come.
+/// </summary>
+public sealed class EndpointAttachmentTests() : TestKit(HoconFiles.Reference)
+{
+    // No data channel on either side: the endpoint answers through the actor system.
+    private static ChannelPoint NodeOf(string name) => new($"akka.tcp://alexnet@{name}:4053", name, 0, Array.Empty<byte>());
+
+    private IActorRef LoaderEndpoint() => Sys.ActorOf(Proxies.LoaderEndpoint.Props(
+        LoaderData.Synthetic(32, 8, 2, 40, seed: 1), new AugmentationSettings(Crop: 32), 1, NodeOf("loader-node"), ActorRefs.Nobody));
+
+    [Fact]
+    public void A_failed_link_to_the_proxy_s_node_detaches_and_tells_the_proxy_and_other_links_do_not()
+    {
+        var endpoint = LoaderEndpoint();
+        var proxy = CreateTestProbe();
+        endpoint.Tell(new Attach(proxy.Ref, NodeOf("coordinator-node")), proxy.Ref);
+        proxy.ExpectMsg<Attached>();
+
+        endpoint.Tell(new LinkLost(NodeOf("old-coordinator-node").Node, "connection reset"));
+        proxy.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // a link this endpoint does not serve through
+
+        endpoint.Tell(new LinkLost(NodeOf("coordinator-node").Node, "connection reset"));
+        Assert.Contains("connection reset", proxy.ExpectMsg<Detached>().Reason);
+    }
+
+    [Fact]
+    public void A_newer_proxy_takes_over_and_the_replaced_one_is_told()
+    {
+        var endpoint = LoaderEndpoint();
+        var first = CreateTestProbe();
+        var second = CreateTestProbe();
+        endpoint.Tell(new Attach(first.Ref, NodeOf("coordinator-node")), first.Ref);
+        first.ExpectMsg<Attached>();
+
+        endpoint.Tell(new Attach(second.Ref, NodeOf("coordinator-node")), second.Ref);
+        second.ExpectMsg<Attached>();
+        Assert.Contains("newer proxy", first.ExpectMsg<Detached>().Reason);
+        endpoint.Tell(new Attach(second.Ref, NodeOf("coordinator-node")), second.Ref); // the same proxy again: nothing to tell
+        second.ExpectMsg<Attached>();
+        second.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
+    public void A_loader_proxy_told_its_endpoint_detached_stops()
+    {
+        var endpoint = CreateTestProbe();
+        var proxy = Sys.ActorOf(RemoteLoaderProxy.Props(endpoint.Ref, NodeOf("loader-node"), NodeOf("coordinator-node"), ActorRefs.Nobody));
+        Watch(proxy);
+        endpoint.ExpectMsg<Attach>();
+        proxy.Tell(new Attached("loader"), endpoint.Ref);
+        proxy.Tell(new Detached("the data channel to coordinator-node failed"), endpoint.Ref);
+        ExpectTerminated(proxy);
+    }
+}
