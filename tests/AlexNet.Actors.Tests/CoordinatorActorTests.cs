@@ -205,6 +205,26 @@ public class CoordinatorActorTests() : TestKit(TestSetup.Akka)
     }
 
     [Fact]
+    public void Before_the_run_starts_a_loader_that_goes_away_is_replaced_by_one_that_joined()
+    {
+        var data = TestSetup.Data(train: 128);
+        var towers = Enumerable.Range(0, 2).Select(_ => Sys.ActorOf(TowerActor.Props("cpu", 1))).ToList();
+        var asked = CreateTestProbe(); // asked what data there is, it never answers: its node is going
+        var listener = CreateTestProbe();
+        Sys.ActorOf(CoordinatorActor.Props(TestSetup.Tiny(2), Settings(), towers, new[] { asked.Ref }, listener.Ref));
+        asked.ExpectMsg<DescribeData>(TimeSpan.FromSeconds(30));
+        var coordinator = asked.LastSender;
+
+        var log = new ConcurrentQueue<(string Loader, LoadBatch Request, IActorRef ReplyTo)>();
+        var joined = Sys.ActorOf(Props.Create(() => new RecordingLoader(Describe(data), "joined", log)));
+        coordinator.Tell(new LoaderJoined(joined));
+        coordinator.Tell(new LoaderLeft(asked.Ref));
+        Assert.Contains("went away before the run started (1 left)", listener.ExpectMsg<RunNotice>(TimeSpan.FromSeconds(10)).Message);
+        listener.ExpectMsg<TrainingStarted>(TimeSpan.FromSeconds(10)); // the description came from the one that joined
+        AwaitCondition(() => log.Count > 0, TimeSpan.FromSeconds(30)); // and it serves the run's batches
+    }
+
+    [Fact]
     public void A_tower_that_fails_stops_the_run_with_an_error()
     {
         var data = TestSetup.Data(train: 64);

@@ -28,7 +28,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly AlexNetConfig _requestedConfig;
     private readonly TrainingSettings _settings;
     private readonly IReadOnlyList<IActorRef> _towers;
-    private readonly IReadOnlyList<IActorRef> _loaders;
+    private readonly List<IActorRef> _startLoaders; // the loaders until the prefetcher takes them over (Describing)
     private readonly IActorRef _listener;
     private readonly Device _device;
     private readonly bool _shareInputs;
@@ -70,7 +70,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         _requestedConfig = config;
         _settings = settings.Check();
         _towers = towers;
-        _loaders = loaders;
+        _startLoaders = loaders.ToList();
         _listener = listener;
         _device = ComputeDevice.Resolve(deviceSpec);
         if (towers.Count != config.Towers)
@@ -86,9 +86,8 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        foreach (var a in _towers.Concat(_loaders)) Context.Watch(a);
-        _loaders[0].Tell(new DescribeData());
-        ArmTimeout("waiting for the data description from loader " + _loaders[0].Path.Name);
+        foreach (var a in _towers.Concat(_startLoaders)) Context.Watch(a);
+        AskForDescription();
     }
 
     // ---- States ---------------------------------------------------------------------------
@@ -96,7 +95,37 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     private void Describing()
     {
         Receive<DataDescription>(OnDataDescription);
+        // Loaders may come and go before the run has its prefetcher (a recovery, a node leaving).
+        Receive<LoaderJoined>(m =>
+        {
+            Context.Watch(m.Loader);
+            _startLoaders.Add(m.Loader);
+            if (_startLoaders.Count == 1) AskForDescription();
+        });
+        Receive<LoaderLeft>(m => DropStartLoader(m.Loader));
+        Receive<Terminated>(m => _startLoaders.Contains(m.ActorRef), m => DropStartLoader(m.ActorRef));
         CommonFailures();
+    }
+
+    /// <summary>Asks the first loader present what data it serves (no loader: wait for one to join, up to the step timeout).</summary>
+    private void AskForDescription()
+    {
+        if (_startLoaders.Count == 0)
+        {
+            ArmTimeout("waiting for a data loader to join");
+            return;
+        }
+        _startLoaders[0].Tell(new DescribeData());
+        ArmTimeout("waiting for the data description from loader " + _startLoaders[0].Path.Name);
+    }
+
+    private void DropStartLoader(IActorRef loader)
+    {
+        Context.Unwatch(loader);
+        bool wasAsked = _startLoaders.IndexOf(loader) == 0;
+        _startLoaders.Remove(loader);
+        Notice($"data loader {loader.Path} went away before the run started ({_startLoaders.Count} left)", isError: _startLoaders.Count == 0);
+        if (wasAsked) AskForDescription();
     }
 
     private void Initializing()
@@ -260,7 +289,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         }
         _listener.Tell(new TrainingStarted(resumed?.Step ?? 0, _resumeFrom?.Folder));
         _prefetcher = new BatchPrefetcher(Schedule(perEpoch, totalSteps, resumed), _settings.MaxBatchesInFlight);
-        foreach (var l in _loaders) _prefetcher.AddLoader(l);
+        foreach (var l in _startLoaders) _prefetcher.AddLoader(l);
 
         _log.Info("data '{0}': {1} train / {2} validation images, {3} classes; model {4}", d.Name, d.TrainCount, d.ValidationCount, d.ClassNames.Count, _config);
         var weights = _resumeFrom is null ? PaperInit.TowerWeights(_config, _settings.Seed) : null;
