@@ -13,7 +13,8 @@ namespace AlexNet.Cluster.Tests;
 /// An endpoint that stops serving its proxy while its node stays in the cluster says so, so that
 /// the proxy (and through it the coordinator) does not wait for answers that will never come.
 /// </summary>
-public sealed class EndpointAttachmentTests() : TestKit(HoconFiles.Reference)
+public sealed class EndpointAttachmentTests() : TestKit(Akka.Configuration.ConfigurationFactory.ParseString("akka.actor.provider = local")
+    .WithFallback(Hosting.ClusterConfig.Defaults).WithFallback(HoconFiles.Reference))
 {
     // No data channel on either side: the endpoint answers through the actor system.
     private static ChannelPoint NodeOf(string name) => new($"akka.tcp://alexnet@{name}:4053", name, 0, Array.Empty<byte>());
@@ -63,5 +64,22 @@ public sealed class EndpointAttachmentTests() : TestKit(HoconFiles.Reference)
         proxy.Tell(new Attached("loader"), endpoint.Ref);
         proxy.Tell(new Detached("the data channel to coordinator-node failed"), endpoint.Ref);
         ExpectTerminated(proxy);
+    }
+
+    [Fact]
+    public void A_tower_failure_reported_before_anyone_asked_reaches_the_first_asker()
+    {
+        var endpoint = CreateTestProbe();
+        var proxy = Sys.ActorOf(RemoteTowerProxy.Props(0, new TowerSeat(endpoint.Ref, "cuda:0"), NodeOf("tower-node"), NodeOf("coordinator-node"),
+            ActorRefs.Nobody, Wire.WirePrecision.Full));
+        endpoint.ExpectMsg<Attach>();
+        proxy.Tell(new Attached("cuda:0 tower"), endpoint.Ref);
+        // The tower actor crashed as it started (its endpoint reports it at once), before the coordinator existed.
+        proxy.Tell(new AlexNet.Actors.Protocol.TowerFailed(-1, -1, "CUDA error: no kernel image is available"), endpoint.Ref);
+
+        var coordinator = CreateTestProbe();
+        proxy.Tell(new AlexNet.Actors.Protocol.GetTowerWeights(), coordinator.Ref);
+        endpoint.ExpectMsg<AlexNet.Actors.Protocol.GetTowerWeights>();
+        Assert.Contains("no kernel image", coordinator.ExpectMsg<AlexNet.Actors.Protocol.TowerFailed>().Reason);
     }
 }

@@ -646,6 +646,7 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     /// <summary>A loader went away: its outstanding batches go to the others; with none left the run waits (up to the step timeout) for one to join.</summary>
     private void LoseLoader(IActorRef loader, string how)
     {
+        if (!_prefetcher.Loaders.Contains(loader)) return; // already gone (LoaderLeft and its Terminated both came)
         Context.Unwatch(loader);
         bool others = _prefetcher.RemoveLoader(loader, Self);
         Notice(others

@@ -28,6 +28,7 @@ public sealed class RemoteTowerProxy : ReceiveActor, IWithUnboundedStash
     private readonly WirePrecision _precision;
     private IActorRef _replyTo = ActorRefs.Nobody;
     private WireRoute? _route;
+    private readonly List<object> _early = new(); // replies before any request (a tower that failed on start): for the first asker
 
     public IStash Stash { get; set; } = null!;
 
@@ -72,12 +73,15 @@ public sealed class RemoteTowerProxy : ReceiveActor, IWithUnboundedStash
         ReceiveAny(Hold);
     }
 
-    /// <summary>A request that arrived before the route exists waits in the stash.</summary>
-    private void Hold(object _)
+    /// <summary>A message that arrived before the route exists waits in the stash.</summary>
+    private void Hold(object m)
     {
-        if (!Sender.IsNobody()) _replyTo = Sender;
+        if (IsRequest(m) && !Sender.IsNobody()) _replyTo = Sender;
         Stash.Stash();
     }
+
+    private static bool IsRequest(object m) => m is InitializeTower or BeginStep or ForwardSegment or BackwardSegment or ApplyUpdate
+        or SaveShard or GetTowerWeights or SetTowerWeights;
 
     private void Relay(WireRoute route)
     {
@@ -89,16 +93,22 @@ public sealed class RemoteTowerProxy : ReceiveActor, IWithUnboundedStash
     /// <param name="readyAnnounced">Whether the parent was told that the tower's first TowerReady went through.</param>
     private void Relaying(bool readyAnnounced)
     {
-        Receive<object>(m => m is InitializeTower or BeginStep or ForwardSegment or BackwardSegment or ApplyUpdate or SaveShard
-            or GetTowerWeights or SetTowerWeights, m =>
+        Receive<object>(IsRequest, m =>
         {
             _replyTo = Sender;
             if (!_route!.Send(_route.Outgoing(m, _precision), Self))
                 Lost($"the data channel to {_towerNode.Node} is closed");
+            foreach (var early in _early) _replyTo.Tell(TowerWire.FromWire(early), Self);
+            _early.Clear();
         });
         Receive<object>(m => m is TowerReady or WireSegmentOutput or WireInputGradient or BackwardDone or UpdateApplied or ShardSaved
             or ShardSaveFailed or WireTowerWeights or TowerFailed or SegmentOutput or InputGradient or TowerWeights, m =>
         {
+            if (_replyTo.IsNobody())
+            {
+                _early.Add(m);
+                return;
+            }
             _replyTo.Tell(TowerWire.FromWire(m), Self);
             if (m is TowerReady && !readyAnnounced)
             {
@@ -128,5 +138,6 @@ public sealed class RemoteTowerProxy : ReceiveActor, IWithUnboundedStash
     {
         if (!_dataChannel.IsNobody()) _dataChannel.Tell(new UnregisterEndpoint(EndpointRegistry.IdOf(Self)));
         foreach (var held in Stash.ClearStash()) TowerWire.DisposeTensors(held.Message);
+        foreach (var early in _early) TowerWire.DisposeTensors(early);
     }
 }
