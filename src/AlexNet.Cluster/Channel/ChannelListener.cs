@@ -77,8 +77,9 @@ public sealed class ChannelListener : IDisposable
                 (node, var token) = FrameFormat.ReadHello(net);
                 if (!_peers.IsAdmitted(node, token))
                 {
-                    net.WriteByte(FrameFormat.Refused);
+                    // Logged first: the refused side may act on the answer before a later line would be written.
                     _log($"data channel: refused a connection from {remote} claiming to be {node}: not a peer this cluster introduced");
+                    net.WriteByte(FrameFormat.Refused);
                     return;
                 }
             }
