@@ -131,7 +131,7 @@ public class CoordinatorActorTests() : TestKit(TestSetup.Akka)
         {
             (string, LoadBatch, IActorRef) r = default;
             AwaitCondition(() => log.TryDequeue(out r), TimeSpan.FromSeconds(30));
-            Assert.Equal(index, r.Item2.Index);
+            Assert.Equal(index, r.Item2!.Index);
             return r;
         }
         void Fail(int index) => NextRequest(index).ReplyTo.Tell(new BatchFailed(DataSplit.Train, 0, index, "IOException: the share went away"), loader);

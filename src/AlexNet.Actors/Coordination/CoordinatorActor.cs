@@ -21,8 +21,9 @@ namespace AlexNet.Actors.Coordination;
 /// … → Finished, or Failed on any tower/loader error, lost actor or step timeout. A tower that is
 /// lost rather than broken (<see cref="TowerLost"/>, or a tower actor that stops without an error)
 /// ends the run with <see cref="TowerLostFailure"/>, which a host able to replace it may recover from.
+/// The loaders and batches are in CoordinatorActor.Batches.cs, the checkpoints in CoordinatorActor.Checkpoints.cs.
 /// </summary>
-public sealed class CoordinatorActor : ReceiveActor, IWithTimers
+public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly AlexNetConfig _requestedConfig;
@@ -105,27 +106,6 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<LoaderLeft>(m => DropStartLoader(m.Loader));
         Receive<Terminated>(m => _startLoaders.Contains(m.ActorRef), m => DropStartLoader(m.ActorRef));
         CommonFailures();
-    }
-
-    /// <summary>Asks the first loader present what data it serves (no loader: wait for one to join, up to the step timeout).</summary>
-    private void AskForDescription()
-    {
-        if (_startLoaders.Count == 0)
-        {
-            ArmTimeout("waiting for a data loader to join");
-            return;
-        }
-        _startLoaders[0].Tell(new DescribeData());
-        ArmTimeout("waiting for the data description from loader " + _startLoaders[0].Path.Name);
-    }
-
-    private void DropStartLoader(IActorRef loader)
-    {
-        Context.Unwatch(loader);
-        bool wasAsked = _startLoaders.IndexOf(loader) == 0;
-        _startLoaders.Remove(loader);
-        Notice($"data loader {loader.Path} went away before the run started ({_startLoaders.Count} left)", isError: _startLoaders.Count == 0);
-        if (wasAsked) AskForDescription();
     }
 
     private void Initializing()
@@ -325,8 +305,6 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         }
     }
 
-    private bool NoBatchesLeft => _prefetcher.Exhausted && _ahead is null;
-
     private void TryStartStep()
     {
         if (_current is not null) return;
@@ -352,52 +330,6 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         else foreach (var t in _towers) t.Tell(new BeginStep(id, batch, train));
         EnterForward(Segment.Stem);
         PrepareAhead();
-    }
-
-    /// <summary>Times the wait for the batch due next (once per batch: others arriving meanwhile do not restart the clock).</summary>
-    private void WatchAwaitedBatch()
-    {
-        var awaited = _prefetcher.Awaited;
-        if (awaited is null || awaited.Value.Key == _watchedBatch) return;
-        var (key, loader) = awaited.Value;
-        ArmTimeout($"waiting for {key.Split} batch {key.Index} of epoch {key.Epoch} " +
-                   (loader.IsNobody() ? "while no data loader is present" : $"from data loader {loader.Path}"));
-        _watchedBatch = key;
-    }
-
-    /// <summary>
-    /// The batch due next did not come within the step timeout. With other loaders present, the one
-    /// asked for it is taken off the run (hung, or cut off without its node leaving the cluster) and
-    /// its batches go to the others; otherwise the run ends, saying what it waited for.
-    /// </summary>
-    private void OnBatchOverdue(PhaseTimedOut m)
-    {
-        if (_prefetcher.Awaited is { } awaited && !awaited.Loader.IsNobody() && _prefetcher.Loaders.Count > 1)
-        {
-            LoseLoader(awaited.Loader, $"did not deliver {awaited.Key.Split} batch {awaited.Key.Index} of epoch {awaited.Key.Epoch} within {_settings.StepTimeout}");
-            _watchedBatch = null;
-            WatchAwaitedBatch();
-            return;
-        }
-        Fail($"timed out after {_settings.StepTimeout}: {m.What}");
-    }
-
-    /// <summary>The batch due next with its inputs made, if it has arrived; tops the prefetch window up.</summary>
-    private PreparedBatch? TakeNext()
-    {
-        if (!_prefetcher.TryTakeNext(out var key, out var ready)) return null;
-        _prefetcher.Fill(Self);
-        var batch = ready!.Batch;
-        if (!_shareInputs) return new PreparedBatch(key, batch, new Dictionary<string, Tensor>());
-        var inputs = _normalizers.ToDictionary(n => n.Key, n => n.Value.Normalize(batch).DetachFromDisposeScope());
-        _pixelBuffers?.Return(batch.Pixels); // every device's input is made; the towers get only those
-        return new PreparedBatch(key, batch, inputs);
-    }
-
-    /// <summary>While a step runs: make the next batch's inputs now, if it is there, rather than when that step starts.</summary>
-    private void PrepareAhead()
-    {
-        if (_shareInputs && _current is not null && _ahead is null) _ahead = TakeNext();
     }
 
     private void AfterStep()
@@ -481,153 +413,10 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Become(Done);
     }
 
-    // ---- Checkpoints ----------------------------------------------------------------------
-
-    /// <summary>
-    /// Writes a checkpoint of the state after <paramref name="lastTrained"/> (when checkpoints are
-    /// on), then runs <paramref name="continuation"/>. Towers write their own shards in parallel; a
-    /// failed write leaves the previous checkpoint as it was and the run going.
-    /// </summary>
-    private void CheckpointThen(BatchKey lastTrained, bool epochEnd, Action continuation)
-    {
-        if (_store is null || _progress.Step == 0 || _progress.Step == _progress.CheckpointedStep)
-        {
-            Become(AwaitingBatch);
-            continuation();
-            return;
-        }
-        long step = _progress.Step;
-        string staging;
-        try { staging = _store.BeginStaging(step); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Notice($"checkpoint at step {step} failed: {e.Message}; the previous checkpoint is kept", isError: true);
-            Become(AwaitingBatch);
-            continuation();
-            return;
-        }
-        for (int t = 0; t < _towers.Count; t++)
-            _towers[t].Tell(new SaveShard(step, Path.Combine(staging, CheckpointManifest.TowerFile(t))));
-        var saved = new ShardSaved?[_towers.Count];
-        Become(() => Checkpointing(step, lastTrained, epochEnd, staging, saved, continuation));
-        ArmTimeout($"step {step}: waiting for the towers' checkpoint shards");
-    }
-
-    private void Checkpointing(long step, BatchKey lastTrained, bool epochEnd, string staging, ShardSaved?[] saved, Action continuation)
-    {
-        Receive<ShardSaved>(m => m.Step == step, m =>
-        {
-            saved[m.Tower] = m;
-            if (saved.Any(x => x is null)) return;
-            try
-            {
-                var manifest = new CheckpointManifest
-                {
-                    Step = step, CreatedUtc = DateTime.UtcNow, Model = _config, State = State(lastTrained),
-                    ValidationTop1Error = _bestStep == step ? _bestValidationTop1 : null,
-                    Files = saved.Select(x => new CheckpointFile(Path.GetFileName(x!.Path), x.Sha256, x.Bytes)).ToList(),
-                };
-                var folder = _store!.Commit(staging, manifest);
-                _store.Prune(_settings.KeepCheckpoints, _bestStep);
-                _progress.CheckpointedStep = step;
-                Notice($"checkpoint {folder}");
-                _listener.Tell(new CheckpointWritten(step, folder, epochEnd));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                _store!.Abandon(staging);
-                Notice($"checkpoint at step {step} failed: {e.Message}; the previous checkpoint is kept", isError: true);
-            }
-            Become(AwaitingBatch);
-            continuation();
-        });
-        Receive<ShardSaveFailed>(m => m.Step == step, m =>
-        {
-            _store!.Abandon(staging);
-            Notice($"checkpoint at step {step} failed: tower {m.Tower} could not write its shard: {m.Reason}; the previous checkpoint is kept", isError: true);
-            // Other towers' replies for this step are now stale and ignored.
-            Become(AwaitingBatch);
-            continuation();
-        });
-        Batches();
-        CommonFailures();
-    }
-
-    private CoordinatorState State(BatchKey lastTrained)
-    {
-        bool epochDone = lastTrained.Index == _progress.BatchesPerEpoch - 1;
-        var sums = _progress.EpochSums;
-        return new CoordinatorState
-        {
-            Step = _progress.Step,
-            NextEpoch = (int)lastTrained.Epoch + (epochDone ? 1 : 0),
-            NextBatch = epochDone ? 0 : lastTrained.Index + 1,
-            ScheduleState = _schedule.State,
-            BestValidationTop1 = _bestValidationTop1,
-            BestStep = _bestStep,
-            EpochLossSum = sums.LossSum, EpochBatches = sums.Batches, EpochTop1Misses = sums.Errors.Top1Misses,
-            EpochTop5Misses = sums.Errors.Top5Misses, EpochImages = sums.Images,
-            Seed = _settings.Seed,
-        };
-    }
-
     private void Notice(string message, bool isError = false)
     {
         if (isError) _log.Error(message); else _log.Info(message);
         _listener.Tell(new RunNotice(message, isError));
-    }
-
-    // ---- Batches and failures, in every running state --------------------------------------
-
-    private void Batches()
-    {
-        Receive<LoaderJoined>(m =>
-        {
-            Context.Watch(m.Loader);
-            _prefetcher.AddLoader(m.Loader, Self);
-            Notice($"data loader {m.Loader.Path} joined ({_prefetcher.Loaders.Count} now)");
-            _prefetcher.Fill(Self);
-        });
-        Receive<LoaderLeft>(m => LoseLoader(m.Loader, "left"));
-        Receive<Terminated>(m => _prefetcher.Loaders.Contains(m.ActorRef), m => LoseLoader(m.ActorRef, "stopped"));
-        // Kept for later in every other state: only AwaitingBatch starts a step (a batch that came
-        // during a checkpoint must not start the next step before the checkpoint is committed).
-        Receive<BatchReady>(m =>
-        {
-            Deliver(m);
-            PrepareAhead();
-        });
-        Receive<BatchFailed>(OnBatchFailed);
-        Receive<RetryBatch>(m => _prefetcher.Retry(m.Split, m.Epoch, m.Index, Self));
-    }
-
-    /// <summary>
-    /// A loader could not build a batch (all its images unreadable, its storage gone): ask again,
-    /// after a pause, up to <see cref="BatchAttempts"/> times in all, so that a passing storage
-    /// error costs a few seconds, not the run.
-    /// </summary>
-    private void OnBatchFailed(BatchFailed m)
-    {
-        string what = $"data loader {Sender.Path.Name} could not build {m.Split} batch {m.Index} of epoch {m.Epoch}: {m.Reason}";
-        int failures = _prefetcher.Failed(m.Split, m.Epoch, m.Index);
-        if (failures == 0) return; // already delivered by another loader
-        if (failures >= BatchAttempts)
-        {
-            Fail($"{what} ({failures} attempts)");
-            return;
-        }
-        var pause = TimeSpan.FromSeconds(2 * failures);
-        Notice($"{what}; asking again in {pause.TotalSeconds:F0} s (attempt {failures + 1} of {BatchAttempts})", isError: true);
-        Timers.StartSingleTimer(("retry", m.Split, m.Epoch, m.Index), new RetryBatch(m.Split, m.Epoch, m.Index), pause);
-    }
-
-    private void Deliver(BatchReady m)
-    {
-        if (m.Batch.Skipped.Count > 0)
-            Notice($"{m.Split} batch {m.Batch.Index + 1} of epoch {m.Batch.Epoch + 1}: left out {m.Batch.Skipped.Count} unreadable image(s), kept " +
-                   $"{m.Batch.Count}: " + string.Join("; ", m.Batch.Skipped.Take(3).Select(s => $"image {s.Index}: {s.Reason}")) + (m.Batch.Skipped.Count > 3 ? "; ..." : ""),
-                   isError: true);
-        _prefetcher.Deliver(m);
     }
 
     private void CommonFailures()
@@ -641,17 +430,6 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<PhaseTimedOut>(m => m.Phase == _phase, m => Fail($"timed out after {_settings.StepTimeout}: {m.What}"));
         Receive<PhaseTimedOut>(_ => { });
         ReceiveAny(m => DisposeTensors(m)); // a stale reply from an aborted phase
-    }
-
-    /// <summary>A loader went away: its outstanding batches go to the others; with none left the run waits (up to the step timeout) for one to join.</summary>
-    private void LoseLoader(IActorRef loader, string how)
-    {
-        if (!_prefetcher.Loaders.Contains(loader)) return; // already gone (LoaderLeft and its Terminated both came)
-        Context.Unwatch(loader);
-        bool others = _prefetcher.RemoveLoader(loader, Self);
-        Notice(others
-            ? $"data loader {loader.Path} {how}; its batches go to the {_prefetcher.Loaders.Count} other(s)"
-            : $"data loader {loader.Path} {how}; no loader is left: waiting for one to join", isError: !others);
     }
 
     private string Describe(IActorRef actor)
@@ -688,11 +466,6 @@ public sealed class CoordinatorActor : ReceiveActor, IWithTimers
     }
 
     private sealed record PhaseTimedOut(long Phase, string What);
-
-    private sealed record RetryBatch(DataSplit Split, long Epoch, int Index);
-
-    /// <summary>How many times one batch is asked for before its failure ends the run.</summary>
-    public const int BatchAttempts = 3;
 }
 
 /// <summary>Sent by the run's supervisor when a child actor threw and was stopped.</summary>
