@@ -110,7 +110,9 @@ public sealed class ShardReader : IDisposable
         }
         catch (Exception ex) when (ex is InvalidImageContentException or UnknownImageFormatException)
         {
-            throw Bad($"record {record} is not a readable JPEG ({ex.Message})");
+            // One line for the run log: ImageSharp's unknown-format message lists every decoder it has.
+            string why = ex is UnknownImageFormatException ? "no image format recognised" : ex.Message.Split('\n')[0].Trim();
+            throw Bad($"record {record} is not a readable JPEG ({why})");
         }
         finally
         {

@@ -57,8 +57,7 @@ public sealed class DataLoaderActor : ReceiveActor
                 if (count <= 0) throw new ArgumentOutOfRangeException(nameof(m), $"validation batch {m.Index} is past the end ({_data.Validation.Count} images)");
                 batch = Assemble(_validation, m, Enumerable.Range(start, count).ToArray());
             }
-            foreach (var s in batch.Skipped) _log.Warning("{0} batch {1}/{2}: left out image {3}: {4}", m.Split, m.Epoch, m.Index, s.Index, s.Reason);
-            Sender.Tell(new BatchReady(m.Split, batch, clock.Elapsed));
+            Sender.Tell(new BatchReady(m.Split, batch, clock.Elapsed)); // images left out travel with it: the coordinator reports them
         }
         catch (Exception e)
         {
