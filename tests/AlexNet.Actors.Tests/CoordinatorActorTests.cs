@@ -139,7 +139,7 @@ public class CoordinatorActorTests() : TestKit(TestSetup.Akka)
 
         Fail(0); // a passing storage error: asked again, and the run goes on
         var notice = listener.FishForMessage<RunNotice>(n => n.Message.Contains("asking again"), TimeSpan.FromSeconds(30));
-        Assert.Contains("could not build Train batch 0 of epoch 0: IOException: the share went away; asking again in 2 s (attempt 2 of 3)", notice.Message);
+        Assert.Contains("could not build Train batch 1 of epoch 1: IOException: the share went away; asking again in 2 s (attempt 2 of 3)", notice.Message);
         Deliver(0);
         listener.FishForMessage<StepCompleted>(m => m.Step == 0, TimeSpan.FromSeconds(60));
 
@@ -147,7 +147,7 @@ public class CoordinatorActorTests() : TestKit(TestSetup.Akka)
         Fail(1);
         Fail(1);
         var failed = listener.FishForMessage<TrainingFailed>(_ => true, TimeSpan.FromSeconds(30));
-        Assert.Contains("could not build Train batch 1 of epoch 0: IOException: the share went away (3 attempts)", failed.Reason);
+        Assert.Contains("could not build Train batch 2 of epoch 1: IOException: the share went away (3 attempts)", failed.Reason);
     }
 
     [Fact]
@@ -179,7 +179,7 @@ public class CoordinatorActorTests() : TestKit(TestSetup.Akka)
         Sys.ActorOf(CoordinatorActor.Props(TestSetup.Tiny(2), settings, towers, new[] { silent }, listener.Ref));
 
         var failed = listener.FishForMessage<TrainingFailed>(_ => true, TimeSpan.FromSeconds(60));
-        Assert.Contains("timed out after 00:00:02: waiting for Train batch 0 of epoch 0 from data loader akka://", failed.Reason);
+        Assert.Contains("timed out after 00:00:02: waiting for Train batch 1 of epoch 1 from data loader akka://", failed.Reason);
         Assert.Contains("/user/only-loader", failed.Reason);
     }
 

@@ -40,7 +40,7 @@ public sealed partial class CoordinatorActor
         var awaited = _prefetcher.Awaited;
         if (awaited is null || awaited.Value.Key == _watchedBatch) return;
         var (key, loader) = awaited.Value;
-        ArmTimeout($"waiting for {key.Split} batch {key.Index} of epoch {key.Epoch} " +
+        ArmTimeout($"waiting for {BatchName(key.Split, key.Epoch, key.Index)} " +
                    (loader.IsNobody() ? "while no data loader is present" : $"from data loader {loader.Path}"));
         _watchedBatch = key;
     }
@@ -54,7 +54,7 @@ public sealed partial class CoordinatorActor
     {
         if (_prefetcher.Awaited is { } awaited && !awaited.Loader.IsNobody() && _prefetcher.Loaders.Count > 1)
         {
-            LoseLoader(awaited.Loader, $"did not deliver {awaited.Key.Split} batch {awaited.Key.Index} of epoch {awaited.Key.Epoch} within {_settings.StepTimeout}");
+            LoseLoader(awaited.Loader, $"did not deliver {BatchName(awaited.Key.Split, awaited.Key.Epoch, awaited.Key.Index)} within {_settings.StepTimeout}");
             _watchedBatch = null;
             WatchAwaitedBatch();
             return;
@@ -79,8 +79,6 @@ public sealed partial class CoordinatorActor
     {
         if (_shareInputs && _current is not null && _ahead is null) _ahead = TakeNext();
     }
-
-
 
     private void Batches()
     {
@@ -111,7 +109,7 @@ public sealed partial class CoordinatorActor
     /// </summary>
     private void OnBatchFailed(BatchFailed m)
     {
-        string what = $"data loader {Sender.Path.Name} could not build {m.Split} batch {m.Index} of epoch {m.Epoch}: {m.Reason}";
+        string what = $"data loader {Sender.Path.Name} could not build {BatchName(m.Split, m.Epoch, m.Index)}: {m.Reason}";
         int failures = _prefetcher.Failed(m.Split, m.Epoch, m.Index);
         if (failures == 0) return; // already delivered by another loader
         if (failures >= BatchAttempts)
@@ -127,7 +125,7 @@ public sealed partial class CoordinatorActor
     private void Deliver(BatchReady m)
     {
         if (m.Batch.Skipped.Count > 0)
-            Notice($"{m.Split} batch {m.Batch.Index + 1} of epoch {m.Batch.Epoch + 1}: left out {m.Batch.Skipped.Count} unreadable image(s), kept " +
+            Notice($"{BatchName(m.Split, m.Batch.Epoch, m.Batch.Index)}: left out {m.Batch.Skipped.Count} unreadable image(s), kept " +
                    $"{m.Batch.Count}: " + string.Join("; ", m.Batch.Skipped.Take(3).Select(s => $"image {s.Index}: {s.Reason}")) + (m.Batch.Skipped.Count > 3 ? "; ..." : ""),
                    isError: true);
         _prefetcher.Deliver(m);
@@ -143,6 +141,9 @@ public sealed partial class CoordinatorActor
             ? $"data loader {loader.Path} {how}; its batches go to the {_prefetcher.Loaders.Count} other(s)"
             : $"data loader {loader.Path} {how}; no loader is left: waiting for one to join", isError: !others);
     }
+
+    /// <summary>A batch as the run log names it, counting from 1 as the step lines do: "Train batch 3 of epoch 1".</summary>
+    private static string BatchName(DataSplit split, long epoch, int index) => $"{split} batch {index + 1} of epoch {epoch + 1}";
 
     private sealed record RetryBatch(DataSplit Split, long Epoch, int Index);
 
