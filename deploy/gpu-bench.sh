@@ -2,6 +2,8 @@
 # The GPU checks and benchmarks of docs/performance.md, in one go, on a machine with a CUDA GPU.
 #   ALEXNET="alexnet" deploy/gpu-bench.sh            # an installed/published program
 #   ALEXNET="bash .gpu/on-device.sh" deploy/gpu-bench.sh   # packed by ../shared/gpu/pack.sh
+# With PHOTOS=DIR (JPEG/PNG files; e.g. a few of Debian's mate-backgrounds copied into .gpu/photos
+# before carrying .gpu) it also measures the loaders on that machine's cores (bench-loader).
 # Prints each command before its output; stops at the first failure. Estimated 4-5 minutes on an H200
 # (STEPS=30: each variant trains 5 + 30 steps twice; most of the time is start-up and weight init).
 set -euo pipefail
@@ -16,3 +18,8 @@ run bench --device cuda --steps "$STEPS" --warmup 5 \
     --variants fp32,tf32,channels-last,bf16,fp16,unpinned,tf32+channels-last+bf16,fp32
 run bench --device cuda --steps "$STEPS" --warmup 5 --towers 4
 run train --device cuda --data synthetic --width 1 --crop 224 --batch 128 --epochs 1 --steps 40 --log-every 10 --loaders 4
+# The data feed on this machine's cores: crops per core, and what the loader actors deliver
+# with and without the buffer pool (docs/performance.md, "Data feed").
+if [ -n "${PHOTOS:-}" ]; then
+  run bench-loader --data "$PHOTOS" --shrink-to 500 --seconds 1 --rounds 3
+fi
