@@ -25,6 +25,7 @@ public sealed partial class CoordinatorActor
 
     private void DropStartLoader(IActorRef loader)
     {
+        if (!_startLoaders.Contains(loader)) return; // not one of this run's (or already dropped)
         Context.Unwatch(loader);
         bool wasAsked = _startLoaders.IndexOf(loader) == 0;
         _startLoaders.Remove(loader);

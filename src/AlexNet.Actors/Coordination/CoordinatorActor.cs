@@ -99,6 +99,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
         // Loaders may come and go before the run has its prefetcher (a recovery, a node leaving).
         Receive<LoaderJoined>(m =>
         {
+            if (_startLoaders.Contains(m.Loader)) return;
             Context.Watch(m.Loader);
             _startLoaders.Add(m.Loader);
             if (_startLoaders.Count == 1) AskForDescription();

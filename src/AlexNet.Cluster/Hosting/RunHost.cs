@@ -29,8 +29,8 @@ public sealed record RunSetup(
 /// coordinator, which resumes every tower from the newest checkpoint (alexnet.cluster.recovery bounds
 /// how often and how long). Any other failure ends the run. It is also the run's listener: events of
 /// the current coordinator go to a callback, and at the end every node is told <see cref="RunEnded"/>.
-/// States: Gathering → Starting (the coordinator describes the data and initialises the towers; loader
-/// changes wait) → Running → (Recovering → Starting → Running)* → Ended.
+/// States: Gathering → Starting (the coordinator describes the data and initialises the towers) →
+/// Running → (Recovering → Starting → Running)* → Ended.
 /// </summary>
 public sealed class RunHost : ReceiveActor, IWithTimers
 {
@@ -95,19 +95,22 @@ public sealed class RunHost : ReceiveActor, IWithTimers
             $"waited {_setup.GatherTimeout} for {_setup.Model.Towers} tower(s) and a loader; only {_freeTowers.Count} tower(s) and {_freeLoaders.Count} loader(s) joined")));
     }
 
-    /// <summary>The coordinator is initialising; loader changes are kept for it until every tower answered.</summary>
-    private void Starting(int readyTowers, List<Action> untilStarted)
+    /// <summary>
+    /// The coordinator describes the data and initialises the towers. Loader changes go to it at once:
+    /// it follows them from its first state on (a loader that goes away while it waits for the data
+    /// description is replaced by the next, or by one that joins).
+    /// </summary>
+    private void Starting(int readyTowers)
     {
-        Membership(untilStarted.Add);
-        Offers(untilStarted.Add);
+        Membership(change => change());
+        Offers(change => change());
         Receive<ReadyRelayed>(_ => _towerProxies.ContainsKey(Sender), _ =>
         {
             if (readyTowers + 1 < _setup.Model.Towers)
             {
-                Become(() => Starting(readyTowers + 1, untilStarted));
+                Become(() => Starting(readyTowers + 1));
                 return;
             }
-            foreach (var change in untilStarted) change();
             Become(Running);
         });
         Receive<ReadyRelayed>(_ => { }); // from a proxy of a coordinator stopped for a recovery
@@ -272,7 +275,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
         Notice(paused is { } p
             ? $"resuming the run with {k} tower(s) and {loaders.Count} loader(s) after a pause of {p.TotalSeconds:F1} s (recovery {_generation - 1} of at most {_setup.Recovery.MaxRestarts})"
             : $"starting the run with {k} tower(s) and {loaders.Count} loader(s)");
-        Become(() => Starting(0, new List<Action>()));
+        Become(() => Starting(0));
     }
 
     /// <summary>
