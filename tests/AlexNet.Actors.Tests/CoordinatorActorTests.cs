@@ -159,7 +159,7 @@ public class CoordinatorActorTests() : TestKit(TestSetup.Akka)
         var silent = Sys.ActorOf(Props.Create(() => new RecordingLoader(Describe(data), "silent", log)), "silent");
         var working = Sys.ActorOf(Loading.DataLoaderActor.Props(data, TestSetup.Augmentation, 1));
         var listener = CreateTestProbe();
-        var settings = Settings(inFlight: 2, steps: 4) with { StepTimeout = TimeSpan.FromSeconds(2) };
+        var settings = Settings(inFlight: 2, steps: 4) with { StepTimeout = TimeSpan.FromSeconds(5) }; // every phase, under CI load too
         Sys.ActorOf(CoordinatorActor.Props(TestSetup.Tiny(2), settings, towers, new[] { silent, working }, listener.Ref));
 
         var outcome = listener.FishForMessage<object>(m => m is TrainingFinished or TrainingFailed, TimeSpan.FromSeconds(60));
@@ -175,11 +175,11 @@ public class CoordinatorActorTests() : TestKit(TestSetup.Akka)
         var log = new ConcurrentQueue<(string Loader, LoadBatch Request, IActorRef ReplyTo)>();
         var silent = Sys.ActorOf(Props.Create(() => new RecordingLoader(Describe(data), "silent", log)), "only-loader");
         var listener = CreateTestProbe();
-        var settings = Settings(inFlight: 2, steps: 4) with { StepTimeout = TimeSpan.FromSeconds(2) };
+        var settings = Settings(inFlight: 2, steps: 4) with { StepTimeout = TimeSpan.FromSeconds(5) }; // every phase, under CI load too
         Sys.ActorOf(CoordinatorActor.Props(TestSetup.Tiny(2), settings, towers, new[] { silent }, listener.Ref));
 
         var failed = listener.FishForMessage<TrainingFailed>(_ => true, TimeSpan.FromSeconds(60));
-        Assert.Contains("timed out after 00:00:02: waiting for Train batch 1 of epoch 1 from data loader akka://", failed.Reason);
+        Assert.Contains("timed out after 00:00:05: waiting for Train batch 1 of epoch 1 from data loader akka://", failed.Reason);
         Assert.Contains("/user/only-loader", failed.Reason);
     }
 
