@@ -61,9 +61,10 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
 
     private double SecondsToResume(NodeProcess coordinator, Stopwatch sinceKill, int fromLine)
     {
-        Assert.True(coordinator.WaitFor(l => l.Contains("resuming from") || l.Contains("resuming the run"), Patience, fromLine), "the run did not resume");
-        int resumedAt = coordinator.LineCount;
-        Assert.True(coordinator.WaitFor(l => l.StartsWith("step "), Patience, resumedAt - 1), "no step after the resume");
+        // From the resume line itself: by the time this test looks, the whole rest of the run may have been printed.
+        int resumedAt = coordinator.WaitForLine(l => l.Contains("resuming from") || l.Contains("resuming the run"), Patience, fromLine);
+        Assert.True(resumedAt >= 0, "the run did not resume");
+        Assert.True(coordinator.WaitFor(l => l.StartsWith("step "), Patience, resumedAt + 1), "no step after the resume");
         return sinceKill.Elapsed.TotalSeconds;
     }
 

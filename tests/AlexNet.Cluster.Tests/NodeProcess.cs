@@ -51,7 +51,10 @@ internal sealed class NodeProcess : IDisposable
     /// Waits until some output line (from line <paramref name="fromLine"/> on) matches; false on timeout
     /// or when the process ended first.
     /// </summary>
-    public bool WaitFor(Func<string, bool> match, TimeSpan timeout, int fromLine = 0)
+    public bool WaitFor(Func<string, bool> match, TimeSpan timeout, int fromLine = 0) => WaitForLine(match, timeout, fromLine) >= 0;
+
+    /// <summary>As <see cref="WaitFor"/>, giving the index of the first matching line (-1 for none).</summary>
+    public int WaitForLine(Func<string, bool> match, TimeSpan timeout, int fromLine = 0)
     {
         var deadline = DateTime.UtcNow + timeout;
         lock (_gate)
@@ -59,9 +62,9 @@ internal sealed class NodeProcess : IDisposable
             int seen = fromLine;
             while (true)
             {
-                for (; seen < _lines.Count; seen++) if (match(_lines[seen])) return true;
+                for (; seen < _lines.Count; seen++) if (match(_lines[seen])) return seen;
                 var left = deadline - DateTime.UtcNow;
-                if (left <= TimeSpan.Zero || _process.HasExited && seen == _lines.Count) return false;
+                if (left <= TimeSpan.Zero || _process.HasExited && seen == _lines.Count) return -1;
                 Monitor.Wait(_gate, TimeSpan.FromMilliseconds(Math.Min(250, left.TotalMilliseconds)));
             }
         }
