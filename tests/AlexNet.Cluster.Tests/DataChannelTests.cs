@@ -61,6 +61,40 @@ public sealed class DataChannelTests : TestKit, IDisposable
     }
 
     [Fact]
+    public async Task The_written_callback_comes_once_per_frame_in_order_and_never_for_a_frame_a_refused_link_dropped()
+    {
+        _peers.Admit(_client);
+        var probe = CreateTestProbe();
+        _endpoints.Register("/user/loader", probe.Ref);
+        var written = new List<int>();
+        var (link, failure) = Connect(_client);
+        using (link)
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                int n = i;
+                var batch = new AlexNet.Actors.Protocol.BatchReady(AlexNet.Actors.Protocol.DataSplit.Train, Samples.Batch(n: 64, side: 32) with { Index = n }, TimeSpan.Zero);
+                Assert.True(link.Send("/user/loader", batch, () => { lock (written) written.Add(n); }));
+            }
+            for (int i = 0; i < 3; i++) Assert.Equal(i, probe.ExpectMsg<AlexNet.Actors.Protocol.BatchReady>(TimeSpan.FromSeconds(20)).Batch.Index);
+            AwaitCondition(() => { lock (written) return written.Count == 3; }, TimeSpan.FromSeconds(10));
+            lock (written) Assert.Equal(new[] { 0, 1, 2 }, written);
+            Assert.False(failure.Task.IsCompleted, "the link failed");
+        }
+
+        var stranger = _client with { Node = "akka.tcp://alexnet@127.0.0.1:5002" }; // never admitted
+        var (refused, refusal) = Connect(stranger);
+        using (refused)
+        {
+            bool called = false;
+            refused.Send("/user/loader", new AlexNet.Actors.Protocol.BatchReady(AlexNet.Actors.Protocol.DataSplit.Train, Samples.Batch(), TimeSpan.Zero), () => called = true);
+            await refusal.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            await Task.Delay(200);
+            Assert.False(called);
+        }
+    }
+
+    [Fact]
     public async Task A_peer_the_cluster_did_not_introduce_is_refused()
     {
         var (link, failure) = Connect(_client); // never admitted

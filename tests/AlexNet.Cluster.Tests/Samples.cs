@@ -17,14 +17,14 @@ internal static class Samples
         return TensorBlob.From(t);
     }
 
-    public static ImageBatch Batch()
+    public static ImageBatch Batch(int n = 2, int side = 4)
     {
         var rng = new Random(3);
-        int n = 2, side = 4;
         var pixels = new byte[n * 3 * side * side];
         rng.NextBytes(pixels);
-        return new ImageBatch(2, 7, side, pixels, new float[] { 0.5f, -1, 2, 3, 4, 5 }, new[] { 1, 9 },
-            new[] { new CropBox(1, 2, true), new CropBox(0, 3, false) }, new[] { 11, 42 });
+        var lighting = Enumerable.Range(0, 3 * n).Select(i => i * 0.5f - 1).ToArray();
+        return new ImageBatch(2, 7, side, pixels, lighting, Enumerable.Range(0, n).Select(i => (i * 8 + 1) % 10).ToArray(),
+            Enumerable.Range(0, n).Select(i => new CropBox(i % 3, (i + 2) % 4, i % 2 == 0)).ToArray(), Enumerable.Range(0, n).Select(i => 11 + 31 * i).ToArray());
     }
 
     public static DatasetStatistics Statistics() =>

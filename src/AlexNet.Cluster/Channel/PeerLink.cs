@@ -14,8 +14,8 @@ namespace AlexNet.Cluster.Channel;
 /// </summary>
 public sealed class PeerLink : IDisposable
 {
-    private readonly Channel<(string Target, object Message)> _queue =
-        System.Threading.Channels.Channel.CreateUnbounded<(string, object)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(string Target, object Message, Action? Written)> _queue =
+        System.Threading.Channels.Channel.CreateUnbounded<(string, object, Action?)>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ChannelPoint _self;
     private readonly MessageCodec _codec;
     private readonly TimeSpan _connectTimeout;
@@ -36,8 +36,12 @@ public sealed class PeerLink : IDisposable
         Completion = Task.Run(RunAsync);
     }
 
-    /// <summary>Queues <paramref name="message"/> for the endpoint <paramref name="target"/> on the peer; false once the link has ended.</summary>
-    public bool Send(string target, object message) => _queue.Writer.TryWrite((target, message));
+    /// <summary>
+    /// Queues <paramref name="message"/> for the endpoint <paramref name="target"/> on the peer; false once the link has ended.
+    /// <paramref name="written"/>, if given, is called (on the link's writer task) once the whole frame is in the socket,
+    /// so the message's arrays may be reused from then on; it is never called for a frame the link failed to write.
+    /// </summary>
+    public bool Send(string target, object message, Action? written = null) => _queue.Writer.TryWrite((target, message, written));
 
     private async Task RunAsync()
     {
@@ -55,20 +59,18 @@ public sealed class PeerLink : IDisposable
                 if (answer[0] != FrameFormat.Admitted) throw new IOException($"{Peer.Node} refused this node's data channel");
             }
             var net = client.GetStream();
-            var header = new byte[FrameFormat.HeaderBytes];
-            using var payload = new MemoryStream();
-            await foreach (var (target, message) in _queue.Reader.ReadAllAsync(_stop.Token))
+            var frame = new FramePayload(FrameFormat.HeaderBytes);
+            await foreach (var (target, message, written) in _queue.Reader.ReadAllAsync(_stop.Token))
             {
-                payload.SetLength(0);
-                var w = new WireWriter(payload);
+                var w = new WireWriter(frame);
                 w.String(target);
                 w.String(_codec.Manifest(message));
                 _codec.Write(w, message);
-                FrameFormat.WriteHeader(header, payload.Length);
-                await net.WriteAsync(header, _stop.Token);
-                await net.WriteAsync(payload.GetBuffer().AsMemory(0, (int)payload.Length), _stop.Token);
-                WireMeter.ChannelOut(FrameFormat.HeaderBytes + payload.Length);
-                if (payload.Capacity > 64 << 20) payload.Capacity = 0; // do not hold a weights-sized buffer for the whole run
+                FrameFormat.WriteHeader(frame.Header, frame.PayloadLength);
+                await frame.WriteToAsync(net, _stop.Token);
+                WireMeter.ChannelOut(FrameFormat.HeaderBytes + frame.PayloadLength);
+                frame.Clear(); // drops the attached arrays before their owner may reuse them
+                written?.Invoke();
             }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested) { }

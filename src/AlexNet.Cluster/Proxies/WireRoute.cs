@@ -25,10 +25,14 @@ public sealed class WireRoute(IActorRef remote, PeerLink? link)
     /// <summary>The form a tower-protocol message travels in on this route: as it is locally, in wire form otherwise.</summary>
     public object Outgoing(object message, WirePrecision precision) => IsLocal ? message : TowerWire.ToWire(message, precision);
 
-    /// <summary>False when the data channel link has ended (its owner is told separately by <see cref="LinkLost"/>).</summary>
-    public bool Send(object message, IActorRef self)
+    /// <summary>
+    /// False when the data channel link has ended (its owner is told separately by <see cref="LinkLost"/>).
+    /// <paramref name="written"/> is called once the message is in the data channel's socket, and only then:
+    /// a message passed by reference or through Akka.Remote may still be read by someone, so nothing is released.
+    /// </summary>
+    public bool Send(object message, IActorRef self, Action? written = null)
     {
-        if (link is not null && IsBulk(message)) return link.Send(_target, message);
+        if (link is not null && IsBulk(message)) return link.Send(_target, message, written);
         remote.Tell(message, self);
         return true;
     }

@@ -47,7 +47,8 @@ public sealed class WireWriter(Stream stream)
     public void Bytes(byte[] v)
     {
         Int(v.Length);
-        stream.Write(v);
+        if (stream is FramePayload frame && v.Length >= FramePayload.AttachBytes) frame.Attach(v); // sent from where it lies
+        else stream.Write(v);
     }
 
     public void Ints(int[] v) { Int(v.Length); stream.Write(MemoryMarshal.AsBytes(v.AsSpan())); }
