@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace AlexNet.Data;
 
 /// <summary>
@@ -12,6 +14,7 @@ public sealed class PixelBufferPool(int capacity)
 {
     private readonly object _gate = new();
     private readonly Dictionary<int, Stack<byte[]>> _free = new(); // by length: the last validation batch is shorter
+    private readonly ConditionalWeakTable<byte[], StrongBox<int>> _holders = new(); // weak: a holder that never releases leaves the buffer to the GC
     private int _freeCount;
     private long _allocated, _reused;
 
@@ -50,5 +53,28 @@ public sealed class PixelBufferPool(int capacity)
             stack.Push(buffer);
             _freeCount++;
         }
+    }
+
+    /// <summary>
+    /// Hands <paramref name="buffer"/> to <paramref name="holders"/> readers (the coordinator sending a
+    /// batch to K remote towers), each of which calls <see cref="Release"/> once it no longer reads it;
+    /// the last release gives it back. A holder that never releases (a failed link) leaves it to the GC.
+    /// </summary>
+    public void Share(byte[] buffer, int holders)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(holders, 1);
+        _holders.AddOrUpdate(buffer, new StrongBox<int>(holders));
+    }
+
+    /// <summary>One holder of a shared buffer is done with it; false if <paramref name="buffer"/> was not shared (nothing happens then).</summary>
+    public bool Release(byte[] buffer)
+    {
+        if (!_holders.TryGetValue(buffer, out var left)) return false;
+        if (Interlocked.Decrement(ref left.Value) == 0)
+        {
+            _holders.Remove(buffer);
+            Return(buffer);
+        }
+        return true;
     }
 }

@@ -78,7 +78,16 @@ public sealed class ClusterRunTests(ITestOutputHelper output) : IDisposable
         Assert.True(report.Succeeded, report.Summary);
         Assert.Equal(6, report.Steps);
         if (dataChannel == "on")
+        {
             Assert.True(report.ChannelBytesIn > 0 && report.ChannelBytesOut > 0, "tensors should travel on the data channel");
+            // Batch buffers go round: the loader's once each batch is sent, the coordinator's once both
+            // towers' copies are sent, each tower node's once its tower has read the step's batch.
+            foreach (var node in new[] { "coordinator", "tower-a", "tower-b", "loader" }.Select(name => _nodes.Single(n => n.Name == name)))
+            {
+                Assert.Equal(0, node.WaitForExit(Patience));
+                Assert.Matches(@"batch buffers: \d+ made, [1-9]\d* reused", node.Output);
+            }
+        }
         else
             Assert.True(report.ChannelBytesIn == 0 && report.ChannelBytesOut == 0 && report.AkkaBytesIn > 1_000_000, "everything should travel through Akka.Remote");
         Assert.Contains(report.Notices, n => n.IsError && n.Message.Contains("refused node"));

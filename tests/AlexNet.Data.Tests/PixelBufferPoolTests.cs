@@ -19,6 +19,29 @@ public class PixelBufferPoolTests
     }
 
     [Fact]
+    public void A_shared_buffer_comes_back_only_when_its_last_holder_releases_it_concurrently_or_not()
+    {
+        var pool = new PixelBufferPool(capacity: 4);
+        var buffer = pool.Rent(4096);
+        pool.Share(buffer, holders: 3);
+        Assert.True(pool.Release(buffer));
+        Assert.True(pool.Release(buffer));
+        Assert.NotSame(buffer, pool.Rent(4096)); // one holder still reads it
+        Assert.True(pool.Release(buffer));
+        Assert.Same(buffer, pool.Rent(4096));
+        Assert.False(pool.Release(buffer)); // no longer shared: nothing happens
+        Assert.False(pool.Release(new byte[8]));
+
+        for (int round = 0; round < 200; round++) // the K data-channel writers release on their own threads
+        {
+            var shared = pool.Rent(4096);
+            pool.Share(shared, holders: 4);
+            Parallel.For(0, 4, _ => pool.Release(shared));
+            Assert.Same(shared, pool.Rent(4096));
+        }
+    }
+
+    [Fact]
     public void The_pool_keeps_at_most_its_capacity_of_free_buffers()
     {
         var pool = new PixelBufferPool(capacity: 2);

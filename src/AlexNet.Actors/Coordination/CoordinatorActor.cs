@@ -59,14 +59,17 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
     /// per device and hands the towers that tensor by reference.
     /// </param>
     /// <param name="pixelBuffers">
-    /// With <paramref name="shareInputs"/>: the pool the in-process loaders rent batch buffers from;
-    /// each batch's pixels go back to it once normalised, as nothing reads them after that.
+    /// The pool the batches' pixel buffers come from (in-process loaders, or the data channel reading
+    /// remote loaders' batches). With <paramref name="shareInputs"/>, each batch's pixels go back to it
+    /// once normalised, as nothing reads them after that; otherwise the towers read them (they go to
+    /// other processes), so the buffer is shared among the towers' proxies, which release it once
+    /// the batch is on its way (<see cref="PixelBufferPool.Share"/>).
     /// </param>
     public CoordinatorActor(AlexNetConfig config, TrainingSettings settings, IReadOnlyList<IActorRef> towers,
         IReadOnlyList<IActorRef> loaders, IActorRef listener, string deviceSpec, bool shareInputs = false, PixelBufferPool? pixelBuffers = null)
     {
         _shareInputs = shareInputs;
-        _pixelBuffers = shareInputs ? pixelBuffers : null;
+        _pixelBuffers = pixelBuffers;
         _towerDevices = new string[towers.Count];
         _requestedConfig = config;
         _settings = settings.Check();
@@ -328,7 +331,11 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
             for (int t = 0; t < _towers.Count; t++)
                 _towers[t].Tell(new BeginStep(id, batch, train, next.Inputs[_towerDevices[t]].alias().DetachFromDisposeScope()));
         }
-        else foreach (var t in _towers) t.Tell(new BeginStep(id, batch, train));
+        else
+        {
+            _pixelBuffers?.Share(batch.Pixels, _towers.Count);
+            foreach (var t in _towers) t.Tell(new BeginStep(id, batch, train));
+        }
         EnterForward(Segment.Stem);
         PrepareAhead();
     }

@@ -84,6 +84,8 @@ public sealed class NodeCommand : ICommand
         })).GetAwaiter().GetResult();
         files?.Dispose();
         if (report is not null && cluster.Has(ClusterSettings.Coordinator)) recorder.Report().Write(report);
+        if (outcome.BatchBuffers is var (made, reused) && made + reused > 0)
+            Console.WriteLine($"batch buffers: {made} made, {reused} reused");
         (outcome.ExitCode == 0 ? Console.Out : Console.Error).WriteLine($"alexnet node: {outcome.Message}");
         return outcome.ExitCode;
     }

@@ -26,12 +26,15 @@ public sealed class ChannelListener : IDisposable
     private readonly Action<string> _log;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<TcpClient> _clients = new();
+    private readonly AlexNet.Data.PixelBufferPool? _pixelBuffers;
     private Action<string, string> _onPeerClosed = (_, _) => { };
 
     /// <summary>Binds at once (port 0: any free port; see <see cref="Port"/>); call <see cref="Start"/> to accept.</summary>
+    /// <param name="pixelBuffers">Where arriving batches' pixel buffers come from (see <see cref="WireReader"/>); none: fresh arrays.</param>
     public ChannelListener(string host, int port, PeerDirectory peers, EndpointRegistry endpoints, MessageCodec codec,
-        ExtendedActorSystem? system, long maxFrame, TimeSpan handshakeTimeout, Action<string> log)
+        ExtendedActorSystem? system, long maxFrame, TimeSpan handshakeTimeout, Action<string> log, AlexNet.Data.PixelBufferPool? pixelBuffers = null)
     {
+        _pixelBuffers = pixelBuffers;
         var address = IPAddress.TryParse(host, out var ip) ? ip : Dns.GetHostAddresses(host).First(a => a.AddressFamily == AddressFamily.InterNetwork);
         _listener = new TcpListener(address, port);
         _listener.Start();
@@ -103,7 +106,7 @@ public sealed class ChannelListener : IDisposable
                 }
                 input.ReadExactly(header, first, header.Length - first);
                 long length = FrameFormat.ReadHeader(header, _maxFrame);
-                var reader = new WireReader(input, length, _system);
+                var reader = new WireReader(input, length, _system, _pixelBuffers);
                 var target = reader.String();
                 var manifest = reader.String();
                 var message = _codec.Read(manifest, reader);

@@ -8,6 +8,7 @@ using AlexNet.Cluster.Channel;
 using AlexNet.Cluster.Loading;
 using AlexNet.Cluster.Protocol;
 using AlexNet.Cluster.Wire;
+using AlexNet.Data;
 using AlexNet.Model;
 
 namespace AlexNet.Cluster.Hosting;
@@ -19,7 +20,11 @@ namespace AlexNet.Cluster.Hosting;
 public sealed record NodeOptions(Config Config, ClusterSettings Cluster, RunConfiguration Run, Func<LoaderData> Data, Action<object> OnEvent);
 
 /// <summary>How a node ended: the process exit code (0 run finished, 1 run failed, 2 refused) and a line for the user.</summary>
-public sealed record NodeOutcome(int ExitCode, string Message);
+public sealed record NodeOutcome(int ExitCode, string Message)
+{
+    /// <summary>Batch pixel buffers this node made, and how often it used one again instead (see <see cref="PixelBufferPool"/>).</summary>
+    public (long Made, long Reused) BatchBuffers { get; init; }
+}
 
 /// <summary>
 /// Runs one node of the cluster until the run ends: the actor system (cluster provider), the data
@@ -40,17 +45,21 @@ public static class ClusterNode
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
             var self = cluster.SelfAddress.ToString();
-            var (channel, dataChannel) = StartDataChannel(system, s, self);
+            // Batch pixel buffers of this node: its loaders write into them and get them back once a batch
+            // is in the data channel's socket; batches arriving here are read into them, and the
+            // coordinator hands them back once the step's input is made.
+            var pixelBuffers = new PixelBufferPool(o.Run.Training.MaxBatchesInFlight + o.Run.Data.Loaders + 1);
+            var (channel, dataChannel) = StartDataChannel(system, s, self, pixelBuffers);
             var profile = new NodeProfile(o.Run.Model, o.Run.Training.Seed, o.Run.Data.Augmentation, o.Run.Data.Source);
             var devices = !s.Has(ClusterSettings.Tower) ? Array.Empty<string>()
                 : s.Devices.Count > 0 ? s.Devices.ToArray() : LocalRun.TowerDevices(o.Run.Device, o.Run.Model.Towers);
             int threads = o.Run.IntraOpThreads > 0 ? o.Run.IntraOpThreads : ComputeDevice.ThreadsPerWorker(Math.Max(1, devices.Length));
             var setup = new NodeSetup(self, s.Roles, profile, channel, dataChannel, devices, threads, o.Run.Data.Loaders,
-                () => ThrottledDataset.Slow(o.Data(), s.LoaderReadDelay), o.Run.Data.Augmentation, s.Precision);
+                () => ThrottledDataset.Slow(o.Data(), s.LoaderReadDelay), o.Run.Data.Augmentation, s.Precision, pixelBuffers);
             system.ActorOf(NodeHost.Props(setup, (code, line) => outcome.TrySetResult(new NodeOutcome(code, line))), "node");
             if (s.Has(ClusterSettings.Coordinator))
             {
-                var run = new RunSetup(o.Run.Model, o.Run.Training, o.Run.Device, profile, channel, dataChannel, s.Precision, s.GatherTimeout, s.Recovery);
+                var run = new RunSetup(o.Run.Model, o.Run.Training, o.Run.Device, profile, channel, dataChannel, s.Precision, s.GatherTimeout, s.Recovery, pixelBuffers);
                 var host = RunHost.Props(run, e =>
                 {
                     o.OnEvent(e);
@@ -66,7 +75,7 @@ public static class ClusterNode
                     ? new NodeOutcome(0, "stopped by a signal after leaving the cluster")
                     : new NodeOutcome(1, "the actor system stopped")), TaskScheduler.Default);
             using var registration = cancel.Register(() => outcome.TrySetResult(new NodeOutcome(130, "stopped")));
-            return await outcome.Task;
+            return await outcome.Task with { BatchBuffers = (pixelBuffers.Allocated, pixelBuffers.Reused) };
         }
         finally
         {
@@ -75,14 +84,14 @@ public static class ClusterNode
         }
     }
 
-    private static (ChannelPoint Point, IActorRef Actor) StartDataChannel(ActorSystem system, ClusterSettings s, string self)
+    private static (ChannelPoint Point, IActorRef Actor) StartDataChannel(ActorSystem system, ClusterSettings s, string self, PixelBufferPool pixelBuffers)
     {
         if (!s.DataChannel.Enabled) return (new ChannelPoint(self, s.AdvertisedHost, 0, Array.Empty<byte>()), ActorRefs.Nobody);
         var peers = new PeerDirectory();
         var endpoints = new EndpointRegistry();
         var log = system.Log;
         var listener = new ChannelListener(s.Hostname, s.DataChannel.Port, peers, endpoints, MessageCodec.Default, (ExtendedActorSystem)system,
-            s.DataChannel.MaximumFrameSize, s.DataChannel.HandshakeTimeout, line => Akka.Event.LoggingExtensions.Warning(log, line));
+            s.DataChannel.MaximumFrameSize, s.DataChannel.HandshakeTimeout, line => Akka.Event.LoggingExtensions.Warning(log, line), pixelBuffers);
         var point = new ChannelPoint(self, s.AdvertisedHost, listener.Port, PeerDirectory.NewToken());
         var actor = system.ActorOf(DataChannelActor.Props(listener, point, peers, endpoints, s.DataChannel.ConnectTimeout), "data-channel");
         return (point, actor);

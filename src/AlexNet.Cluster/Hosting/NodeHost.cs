@@ -11,7 +11,7 @@ namespace AlexNet.Cluster.Hosting;
 public sealed record NodeSetup(
     string Node, IReadOnlyList<string> Roles, NodeProfile Profile, ChannelPoint Channel, IActorRef DataChannel,
     IReadOnlyList<string> Devices, int IntraOpThreads, int Loaders, Func<LoaderData> Data, AugmentationSettings Augmentation,
-    Wire.WirePrecision Precision);
+    Wire.WirePrecision Precision, PixelBufferPool? PixelBuffers = null);
 
 /// <summary>
 /// Every node's host (at /user/node): creates the node's tower endpoints (one per device) and loader
@@ -41,14 +41,14 @@ public sealed class NodeHost : ReceiveActor
         if (_setup.Roles.Contains(ClusterSettings.Tower))
             for (int i = 0; i < _setup.Devices.Count; i++)
             {
-                var endpoint = Context.ActorOf(TowerEndpoint.Props(_setup.Devices[i], _setup.IntraOpThreads, _setup.Channel, _setup.DataChannel, _setup.Precision), $"tower-{i}");
+                var endpoint = Context.ActorOf(TowerEndpoint.Props(_setup.Devices[i], _setup.IntraOpThreads, _setup.Channel, _setup.DataChannel, _setup.Precision, _setup.PixelBuffers), $"tower-{i}");
                 _towers.Add(new TowerSeat(endpoint, _setup.Devices[i]));
             }
         if (_setup.Roles.Contains(ClusterSettings.Loader))
         {
             var data = _setup.Data();
             for (int i = 0; i < _setup.Loaders; i++)
-                _loaders.Add(Context.ActorOf(LoaderEndpoint.Props(data, _setup.Augmentation, _setup.Profile.Seed, _setup.Channel, _setup.DataChannel), $"loader-{i}"));
+                _loaders.Add(Context.ActorOf(LoaderEndpoint.Props(data, _setup.Augmentation, _setup.Profile.Seed, _setup.Channel, _setup.DataChannel, _setup.PixelBuffers), $"loader-{i}"));
         }
     }
 

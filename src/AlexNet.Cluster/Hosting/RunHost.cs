@@ -8,6 +8,7 @@ using AlexNet.Actors.Training;
 using AlexNet.Cluster.Protocol;
 using AlexNet.Cluster.Proxies;
 using AlexNet.Cluster.Wire;
+using AlexNet.Data;
 using AlexNet.Model;
 
 namespace AlexNet.Cluster.Hosting;
@@ -15,7 +16,7 @@ namespace AlexNet.Cluster.Hosting;
 /// <summary>What the run host needs: the run's configuration and this (coordinator) node's identity.</summary>
 public sealed record RunSetup(
     AlexNetConfig Model, TrainingSettings Training, string CoordinatorDevice, NodeProfile Profile, ChannelPoint Channel,
-    IActorRef DataChannel, WirePrecision Precision, TimeSpan GatherTimeout, RecoverySettings Recovery);
+    IActorRef DataChannel, WirePrecision Precision, TimeSpan GatherTimeout, RecoverySettings Recovery, PixelBufferPool? PixelBuffers = null);
 
 /// <summary>
 /// The cluster singleton that runs a training run (on the oldest node with the coordinator role).
@@ -259,7 +260,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
         for (int t = 0; t < k; t++)
         {
             var (seat, node) = _freeTowers[t];
-            var proxy = Context.ActorOf(RemoteTowerProxy.Props(t, seat, node, _setup.Channel, _setup.DataChannel, _setup.Precision), $"tower-{t}-{_generation}");
+            var proxy = Context.ActorOf(RemoteTowerProxy.Props(t, seat, node, _setup.Channel, _setup.DataChannel, _setup.Precision, _setup.PixelBuffers), $"tower-{t}-{_generation}");
             Context.Watch(proxy);
             _towerProxies[proxy] = (t, seat, node);
             towers.Add(proxy);
@@ -270,7 +271,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
         _freeLoaders.Clear();
         var loaders = _loaderProxies.Keys.ToList();
         var training = paused is null ? _setup.Training : _setup.Training with { Resume = true };
-        _coordinator = Context.ActorOf(CoordinatorActor.Props(_setup.Model, training, towers, loaders, Self, _setup.CoordinatorDevice), $"coordinator-{_generation}");
+        _coordinator = Context.ActorOf(CoordinatorActor.Props(_setup.Model, training, towers, loaders, Self, _setup.CoordinatorDevice, pixelBuffers: _setup.PixelBuffers), $"coordinator-{_generation}");
         Context.Watch(_coordinator);
         Notice(paused is { } p
             ? $"resuming the run with {k} tower(s) and {loaders.Count} loader(s) after a pause of {p.TotalSeconds:F1} s (recovery {_generation - 1} of at most {_setup.Recovery.MaxRestarts})"

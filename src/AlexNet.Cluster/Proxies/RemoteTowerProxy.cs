@@ -4,6 +4,7 @@ using AlexNet.Actors.Protocol;
 using AlexNet.Cluster.Channel;
 using AlexNet.Cluster.Protocol;
 using AlexNet.Cluster.Wire;
+using AlexNet.Data;
 
 namespace AlexNet.Cluster.Proxies;
 
@@ -26,20 +27,23 @@ public sealed class RemoteTowerProxy : ReceiveActor, IWithUnboundedStash
     private readonly ChannelPoint _selfNode;
     private readonly IActorRef _dataChannel;
     private readonly WirePrecision _precision;
+    private readonly PixelBufferPool? _pixelBuffers; // a batch the coordinator shared among the towers' proxies is released once sent
     private IActorRef _replyTo = ActorRefs.Nobody;
     private WireRoute? _route;
     private readonly List<object> _early = new(); // replies before any request (a tower that failed on start): for the first asker
 
     public IStash Stash { get; set; } = null!;
 
-    public RemoteTowerProxy(int index, TowerSeat seat, ChannelPoint towerNode, ChannelPoint selfNode, IActorRef dataChannel, WirePrecision precision)
+    public RemoteTowerProxy(int index, TowerSeat seat, ChannelPoint towerNode, ChannelPoint selfNode, IActorRef dataChannel, WirePrecision precision,
+        PixelBufferPool? pixelBuffers = null)
     {
-        (_index, _seat, _towerNode, _selfNode, _dataChannel, _precision) = (index, seat, towerNode, selfNode, dataChannel, precision);
+        (_index, _seat, _towerNode, _selfNode, _dataChannel, _precision, _pixelBuffers) = (index, seat, towerNode, selfNode, dataChannel, precision, pixelBuffers);
         Become(Attaching);
     }
 
-    public static Props Props(int index, TowerSeat seat, ChannelPoint towerNode, ChannelPoint selfNode, IActorRef dataChannel, WirePrecision precision) =>
-        Akka.Actor.Props.Create(() => new RemoteTowerProxy(index, seat, towerNode, selfNode, dataChannel, precision))
+    public static Props Props(int index, TowerSeat seat, ChannelPoint towerNode, ChannelPoint selfNode, IActorRef dataChannel, WirePrecision precision,
+        PixelBufferPool? pixelBuffers = null) =>
+        Akka.Actor.Props.Create(() => new RemoteTowerProxy(index, seat, towerNode, selfNode, dataChannel, precision, pixelBuffers))
             .WithDispatcher("akka.actor.wire-dispatcher");
 
     protected override void PreStart()
@@ -96,7 +100,9 @@ public sealed class RemoteTowerProxy : ReceiveActor, IWithUnboundedStash
         Receive<object>(IsRequest, m =>
         {
             _replyTo = Sender;
-            if (!_route!.Send(_route.Outgoing(m, _precision), Self))
+            var pool = _pixelBuffers;
+            Action? written = m is BeginStep begin && pool is not null ? () => pool.Release(begin.Batch.Pixels) : null;
+            if (!_route!.Send(_route.Outgoing(m, _precision), Self, written))
                 Lost($"the data channel to {_towerNode.Node} is closed");
             foreach (var early in _early) _replyTo.Tell(TowerWire.FromWire(early), Self);
             _early.Clear();

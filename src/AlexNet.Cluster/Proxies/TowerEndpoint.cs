@@ -5,6 +5,8 @@ using AlexNet.Actors.Towers;
 using AlexNet.Cluster.Channel;
 using AlexNet.Cluster.Protocol;
 using AlexNet.Cluster.Wire;
+using AlexNet.Data;
+using AlexNet.Model;
 
 namespace AlexNet.Cluster.Proxies;
 
@@ -13,7 +15,10 @@ namespace AlexNet.Cluster.Proxies;
 /// it feeds with the messages its <see cref="RemoteTowerProxy"/> sends (tensors rebuilt on this
 /// node, belonging to the tower) and whose replies it sends back in wire form. Each
 /// <see cref="Attach"/> starts a fresh tower actor (a new run, or a new coordinator after a
-/// fail-over, initialises it from scratch). States: Detached → Linking → Serving.
+/// fail-over, initialises it from scratch). A batch that arrived on the wire (its pixels read into
+/// the node's <see cref="PixelBufferPool"/>) goes back to the pool once the tower has answered its
+/// step with the stem's output, as the tower reads the pixels only when the step begins.
+/// States: Detached → Linking → Serving.
 /// </summary>
 public sealed class TowerEndpoint : ProxiedEndpoint
 {
@@ -23,15 +28,19 @@ public sealed class TowerEndpoint : ProxiedEndpoint
     private IActorRef _tower = ActorRefs.Nobody;
     private int _generation;
     private int _index = -1;
+    private readonly PixelBufferPool? _pixelBuffers;
+    private (long Step, byte[] Pixels)? _stepPixels; // the current step's batch, read by the tower when the step begins
 
-    public TowerEndpoint(string device, int intraOpThreads, ChannelPoint selfNode, IActorRef dataChannel, WirePrecision precision)
+    public TowerEndpoint(string device, int intraOpThreads, ChannelPoint selfNode, IActorRef dataChannel, WirePrecision precision,
+        PixelBufferPool? pixelBuffers = null)
         : base("tower", selfNode, dataChannel)
     {
-        (_device, _intraOpThreads, _precision) = (device, intraOpThreads, precision);
+        (_device, _intraOpThreads, _precision, _pixelBuffers) = (device, intraOpThreads, precision, pixelBuffers);
     }
 
-    public static Props Props(string device, int intraOpThreads, ChannelPoint selfNode, IActorRef dataChannel, WirePrecision precision) =>
-        Akka.Actor.Props.Create(() => new TowerEndpoint(device, intraOpThreads, selfNode, dataChannel, precision))
+    public static Props Props(string device, int intraOpThreads, ChannelPoint selfNode, IActorRef dataChannel, WirePrecision precision,
+        PixelBufferPool? pixelBuffers = null) =>
+        Akka.Actor.Props.Create(() => new TowerEndpoint(device, intraOpThreads, selfNode, dataChannel, precision, pixelBuffers))
             .WithDispatcher("akka.actor.wire-dispatcher");
 
     // A tower that throws is stopped, never restarted with fresh weights; Terminated then reports it.
@@ -55,11 +64,18 @@ public sealed class TowerEndpoint : ProxiedEndpoint
             or GetTowerWeights or WireSetTowerWeights or InitializeTower or ForwardSegment or BackwardSegment or SetTowerWeights, m =>
         {
             if (m is WireInitializeTower or InitializeTower) _index = m is WireInitializeTower w ? w.Index : ((InitializeTower)m).Index;
+            // Only a batch read from the wire is this node's to recycle: one passed by reference is the coordinator's.
+            if (m is BeginStep begin) _stepPixels = Route!.IsLocal ? null : (begin.Step, begin.Batch.Pixels);
             _tower.Tell(TowerWire.FromWire(m), Self);
         });
         Receive<object>(m => Sender.Equals(_tower) && m is TowerReady or SegmentOutput or InputGradient or BackwardDone or UpdateApplied
             or ShardSaved or ShardSaveFailed or TowerWeights or TowerFailed, m =>
         {
+            if (m is SegmentOutput { Segment: Segment.Stem } stem && _stepPixels is { } read && read.Step == stem.Step)
+            {
+                _pixelBuffers?.Return(read.Pixels); // the tower made its input from them before it answered
+                _stepPixels = null;
+            }
             if (!Route!.Send(Route.Outgoing(m, _precision), Self))
                 Log.Error("tower endpoint {0}: the data channel to the coordinator is closed; a {1} was lost", Self.Path.Name, m.GetType().Name);
         });
@@ -77,6 +93,7 @@ public sealed class TowerEndpoint : ProxiedEndpoint
 
     private void StopTower()
     {
+        _stepPixels = null; // a stopped tower may still be reading them: left to the GC
         if (!_tower.IsNobody()) { Context.Unwatch(_tower); Context.Stop(_tower); }
         _tower = ActorRefs.Nobody;
     }

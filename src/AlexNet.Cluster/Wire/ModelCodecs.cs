@@ -53,7 +53,7 @@ public static class ModelCodecs
     {
         long epoch = r.Long();
         int index = r.Int(), side = r.Int();
-        var pixels = r.Bytes();
+        var pixels = r.PixelBytes();
         var lighting = r.Floats();
         var labels = r.Ints();
         int crops = r.Int();

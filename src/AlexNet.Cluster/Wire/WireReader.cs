@@ -9,9 +9,11 @@ namespace AlexNet.Cluster.Wire;
 /// <summary>
 /// Reads what <see cref="WireWriter"/> wrote, from a stream of known length: every length read is
 /// checked against the bytes left, so a corrupt or hostile payload fails with
-/// <see cref="InvalidDataException"/> before anything large is allocated.
+/// <see cref="InvalidDataException"/> before anything large is allocated. With
+/// <paramref name="pixelBuffers"/>, batch pixels are read into buffers from that pool, which the
+/// batch's consumer hands back (the coordinator, once the step's input is made from them).
 /// </summary>
-public sealed class WireReader(Stream stream, long length, ExtendedActorSystem? system = null)
+public sealed class WireReader(Stream stream, long length, ExtendedActorSystem? system = null, AlexNet.Data.PixelBufferPool? pixelBuffers = null)
 {
     private readonly byte[] _scratch = new byte[8];
     private long _left = length;
@@ -56,6 +58,16 @@ public sealed class WireReader(Stream stream, long length, ExtendedActorSystem? 
     {
         var bytes = GC.AllocateUninitializedArray<byte>(Count(1));
         Take(bytes);
+        return bytes;
+    }
+
+    /// <summary>A batch's pixels: <see cref="Bytes"/>, in a buffer from the reader's pool when it has one.</summary>
+    public byte[] PixelBytes()
+    {
+        if (pixelBuffers is null) return Bytes();
+        var bytes = pixelBuffers.Rent(Count(1));
+        try { Take(bytes); }
+        catch { pixelBuffers.Return(bytes); throw; }
         return bytes;
     }
 
