@@ -94,4 +94,22 @@ public class TowerActorTests() : TestKit(TestSetup.Akka)
         tower.Tell(new GetTowerWeights());
         ExpectNoMsg(TimeSpan.FromMilliseconds(500));
     }
+
+    [Fact]
+    public void Requests_left_over_from_a_replaced_coordinator_are_ignored_and_their_tensors_freed()
+    {
+        var config = TestSetup.Tiny(2);
+        var fresh = Sys.ActorOf(TowerActor.Props("cpu", 1));
+        var early = zeros(4, 8);
+        fresh.Tell(new ForwardSegment(7, Segment.Trunk, early));
+        AwaitCondition(() => early.IsInvalid, TimeSpan.FromSeconds(10));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+
+        var tower = ReadyTower(config, 0);
+        var between = zeros(4, 8);
+        tower.Tell(new BackwardSegment(7, Segment.Fc8, between));
+        AwaitCondition(() => between.IsInvalid, TimeSpan.FromSeconds(10));
+        tower.Tell(new BeginStep(1, TestSetup.TrainBatch(TestSetup.Data(), 1, 4, 0, 0), Train: true)); // not broken by it
+        Assert.Equal(Segment.Stem, ExpectMsg<SegmentOutput>(TimeSpan.FromSeconds(10)).Segment);
+    }
 }

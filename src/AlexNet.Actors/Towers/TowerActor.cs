@@ -53,6 +53,7 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
     private void Uninitialized()
     {
         Receive<InitializeTower>(m => Guard(-1, () => Initialize(m)));
+        ReceiveAny(m => IgnoreStale(m, "before its initialisation"));
     }
 
     private void Idle()
@@ -61,6 +62,18 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
         Receive<GetTowerWeights>(_ => Guard(-1, () => Sender.Tell(Snapshot())));
         Receive<SetTowerWeights>(m => Guard(-1, () => Replace(m)));
         Receive<SaveShard>(SaveShard);
+        ReceiveAny(m => IgnoreStale(m, "between steps"));
+    }
+
+    /// <summary>
+    /// A request this state has no use for: left over from a coordinator that was replaced (a fresh
+    /// tower can get the old proxy's last frames before the new one's first). Its tensors are freed
+    /// now rather than whenever the GC finds them.
+    /// </summary>
+    private void IgnoreStale(object m, string when)
+    {
+        _log.Warning("tower {0} ignores a {1} that came {2}", _index, m.GetType().Name, when);
+        DisposeMessageTensors(m);
     }
 
     private void InStep()
