@@ -68,6 +68,37 @@ public sealed class ClusterConfigTests
         Assert.Contains("alexnet.cluster.roles", e.Message);
     }
 
+    [Theory]
+    [InlineData(null, "300000ms")]
+    [InlineData("90s", "90000ms")]
+    [InlineData("off", "off")]
+    public void The_join_timeout_becomes_akka_s_shutdown_after_an_unsuccessful_join(string? value, string akkaValue)
+    {
+        var overrides = value is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["alexnet.cluster.join-timeout"] = value };
+        var s = ClusterSettings.From(Layered(overrides));
+        var akka = ClusterConfig.WithAkka(Layered(overrides), s);
+        Assert.Equal(akkaValue, akka.GetString("akka.cluster.shutdown-after-unsuccessful-join-seed-nodes"));
+    }
+
+    [Theory]
+    [InlineData("0s")]
+    [InlineData("soon")]
+    public void A_bad_join_timeout_is_refused_naming_the_key(string value)
+    {
+        var e = Assert.Throws<ConfigurationFileException>(() => ClusterSettings.From(Layered(new Dictionary<string, string> { ["alexnet.cluster.join-timeout"] = value })));
+        Assert.Contains("alexnet.cluster.join-timeout", e.Message);
+    }
+
+    [Fact]
+    public void A_node_whose_seeds_never_answer_gives_up_after_the_join_timeout_naming_them()
+    {
+        int nobody = NodeProcess.FreePort();
+        using var node = new NodeProcess("lonely", new[] { "node", "--roles", "loader", "--port", "0", "--data", "synthetic",
+            "--seed-nodes", $"akka.tcp://alexnet@127.0.0.1:{nobody}", "--join-timeout", "3s" });
+        Assert.Equal(1, node.WaitForExit(TimeSpan.FromMinutes(1)));
+        Assert.Contains($"could not join the cluster through akka.tcp://alexnet@127.0.0.1:{nobody} within 00:00:03 (alexnet.cluster.join-timeout)", node.Output);
+    }
+
     [Fact]
     public void A_tower_node_refuses_a_device_this_machine_lacks_before_joining()
     {

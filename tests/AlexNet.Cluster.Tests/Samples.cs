@@ -70,6 +70,7 @@ internal static class Samples
             new[] { new TowerSeat(actor, "cuda:1") }, new[] { actor }),
         new NodeRefused("model configuration differs"),
         new RunEnded(true, "finished after 6 steps"),
+        new RunEndSeen("akka.tcp://alexnet@127.0.0.1:4054"),
         new Attach(actor, Channel),
         new Attached("cpu tower"),
         new Detached("the data channel to akka.tcp://alexnet@10.0.0.2:4053 failed: connection reset"),

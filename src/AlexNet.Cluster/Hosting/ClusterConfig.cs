@@ -52,6 +52,8 @@ public static class ClusterConfig
             $"akka.cluster.roles = [{string.Join(", ", s.Roles.Select(Quote))}]",
             $"akka.cluster.seed-nodes = [{string.Join(", ", s.SeedNodes.Select(Quote))}]",
             $"akka.remote.dot-netty.tcp.enable-ssl = {(s.Tls.Enabled ? "on" : "off")}",
+            // Akka then runs CoordinatedShutdown with ClusterJoinUnsuccessfulReason, which ClusterNode reports.
+            $"akka.cluster.shutdown-after-unsuccessful-join-seed-nodes = {(s.JoinTimeout is { } t ? $"{(long)t.TotalMilliseconds}ms" : "off")}",
         };
         if (s.Tls.Enabled)
         {

@@ -70,10 +70,14 @@ public static class ClusterNode
                     ClusterSingletonManagerSettings.Create(system).WithRole(ClusterSettings.Coordinator)), "run");
             }
             if (s.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
-            _ = system.WhenTerminated.ContinueWith(_ => outcome.TrySetResult(
-                CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClrExitReason
-                    ? new NodeOutcome(0, "stopped by a signal after leaving the cluster")
-                    : new NodeOutcome(1, "the actor system stopped")), TaskScheduler.Default);
+            _ = system.WhenTerminated.ContinueWith(_ => outcome.TrySetResult(CoordinatedShutdown.Get(system).ShutdownReason switch
+            {
+                CoordinatedShutdown.ClrExitReason => new NodeOutcome(0, "stopped by a signal after leaving the cluster"),
+                CoordinatedShutdown.ClusterJoinUnsuccessfulReason => new NodeOutcome(1,
+                    $"could not join the cluster through {string.Join(", ", s.SeedNodes)} within {s.JoinTimeout} (alexnet.cluster.join-timeout): " +
+                    "is a seed node up at that address, and is its run still going?"),
+                _ => new NodeOutcome(1, "the actor system stopped"),
+            }), TaskScheduler.Default);
             using var registration = cancel.Register(() => outcome.TrySetResult(new NodeOutcome(130, "stopped")));
             return await outcome.Task with { BatchBuffers = (pixelBuffers.Allocated, pixelBuffers.Reused) };
         }

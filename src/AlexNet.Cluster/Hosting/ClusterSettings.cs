@@ -12,10 +12,11 @@ public sealed record TlsSettings(bool Enabled, string CertificatePath, string Ce
 
 /// <summary>The typed view of alexnet.cluster; a bad value names its key.</summary>
 /// <param name="Devices">This node's tower devices; empty = one per model tower on the training device.</param>
+/// <param name="JoinTimeout">How long to try joining through the seed nodes; null = for ever.</param>
 public sealed record ClusterSettings(
     IReadOnlyList<string> Roles, string Hostname, string PublicHostname, int Port, IReadOnlyList<string> SeedNodes,
     IReadOnlyList<string> Devices, WirePrecision Precision, TimeSpan GatherTimeout, DataChannelSettings DataChannel,
-    TimeSpan LoaderReadDelay, TlsSettings Tls, RecoverySettings Recovery)
+    TimeSpan LoaderReadDelay, TlsSettings Tls, RecoverySettings Recovery, TimeSpan? JoinTimeout = null)
 {
     public const string Coordinator = "coordinator", Tower = "tower", Loader = "loader";
     public static readonly string[] KnownRoles = { Coordinator, Tower, Loader };
@@ -52,11 +53,13 @@ public sealed record ClusterSettings(
             Get(c, $"{k}.recovery.wait-for-towers", k2 => c.GetTimeSpan(k2)));
         if (recovery.MaxRestarts < 0) throw new ConfigurationFileException($"{k}.recovery.max-restarts = {recovery.MaxRestarts}: expected 0 (no recovery) or more");
         if (recovery.WaitForTowers <= TimeSpan.Zero) throw new ConfigurationFileException($"{k}.recovery.wait-for-towers = {recovery.WaitForTowers}: expected a positive duration");
+        TimeSpan? joinTimeout = Get(c, $"{k}.join-timeout", k2 => c.GetString(k2)) is "off" ? null : Get(c, $"{k}.join-timeout", k2 => c.GetTimeSpan(k2));
+        if (joinTimeout <= TimeSpan.Zero) throw new ConfigurationFileException($"{k}.join-timeout = {joinTimeout}: expected a positive duration or off");
         if (tls.Enabled && tls.CertificatePath.Length == 0)
             throw new ConfigurationFileException($"{k}.tls.enabled = on needs {k}.tls.certificate-path (a .pfx file)");
         return new ClusterSettings(roles, Get(c, $"{k}.hostname", k2 => c.GetString(k2)), Get(c, $"{k}.public-hostname", k2 => c.GetString(k2)), port,
             List(c, $"{k}.seed-nodes"), devices, precision, Get(c, $"{k}.gather-timeout", k2 => c.GetTimeSpan(k2)), channel,
-            Get(c, $"{k}.loader.read-delay", k2 => c.GetTimeSpan(k2)), tls, recovery);
+            Get(c, $"{k}.loader.read-delay", k2 => c.GetTimeSpan(k2)), tls, recovery, joinTimeout);
     }
 
     private static T Get<T>(Config c, string key, Func<string, T> read)

@@ -81,6 +81,7 @@ public sealed class NodeHost : ReceiveActor
         });
         Receive<RunEnded>(m =>
         {
+            Sender.Tell(new RunEndSeen(_setup.Node)); // the run host's node waits for this before it shuts down
             _exit(m.Succeeded ? 0 : 1, $"the run ended: {m.Summary}");
             Become(() => ReceiveAny(_ => { }));
         });

@@ -52,6 +52,10 @@ public sealed class RunHost : ReceiveActor, IWithTimers
 
     private sealed record GatherTimedOut;
     private sealed record RecoveryTimedOut(string Lost);
+    private sealed record EndNoticeTimedOut;
+
+    /// <summary>How long the end of the run waits for the other nodes to confirm it (<see cref="RunEndSeen"/>).</summary>
+    private static readonly TimeSpan EndNoticeTimeout = TimeSpan.FromSeconds(10);
 
     /// <param name="onEvent">Receives every run event (StepCompleted, RunNotice, ... and last TrainingFinished or TrainingFailed).</param>
     public RunHost(RunSetup setup, Action<object> onEvent)
@@ -352,7 +356,43 @@ public sealed class RunHost : ReceiveActor, IWithTimers
             _ => (false, outcome.ToString() ?? "?"),
         };
         var ended = new RunEnded(ok, summary);
-        foreach (var address in _members) NodeHost(address).Tell(ended);
+        // This node shuts down once the outcome is out, and messages still queued for other nodes would
+        // go down with it: a tower or loader node that never heard of the end would wait for ever. So
+        // the others are told first, and the outcome waits until each confirmed, left, or went silent.
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        var others = _members.Where(a => a != cluster.SelfAddress).ToList();
+        foreach (var address in others) NodeHost(address).Tell(ended);
+        var waiting = others.Where(a => !cluster.State.Unreachable.Any(m => m.Address == a)).Select(a => a.ToString()).ToHashSet();
+        Timers.StartSingleTimer("end-notice", new EndNoticeTimedOut(), EndNoticeTimeout);
+        Become(() => Ending(outcome, ended, waiting));
+        if (waiting.Count == 0) Conclude(outcome, ended);
+    }
+
+    private void Ending(object outcome, RunEnded ended, HashSet<string> waiting)
+    {
+        void Settled(string node)
+        {
+            if (waiting.Remove(node) && waiting.Count == 0) Conclude(outcome, ended);
+        }
+        Receive<RunEndSeen>(m => Settled(m.Node));
+        Receive<ClusterEvent.MemberRemoved>(m => Settled(m.Member.Address.ToString()));
+        Receive<ClusterEvent.MemberExited>(m => Settled(m.Member.Address.ToString()));
+        Receive<ClusterEvent.UnreachableMember>(m => Settled(m.Member.Address.ToString()));
+        Receive<EndNoticeTimedOut>(_ =>
+        {
+            _log.Warning("the end of the run was not confirmed within {0} by {1}", EndNoticeTimeout, string.Join(", ", waiting));
+            Conclude(outcome, ended);
+        });
+        Receive<NodeOffer>(_ => Sender.Tell(ended));
+        Receive<ClusterEvent.MemberUp>(m => NodeHost(m.Member.Address).Tell(ended)); // a latecomer is told, not waited for
+        ReceiveAny(_ => { });
+    }
+
+    /// <summary>Every other node knows: the outcome goes out, and this node (its node host told last) shuts down.</summary>
+    private void Conclude(object outcome, RunEnded ended)
+    {
+        Timers.Cancel("end-notice");
+        NodeHost(Akka.Cluster.Cluster.Get(Context.System).SelfAddress).Tell(ended);
         _onEvent(outcome);
         Become(() => Ended(ended));
     }

@@ -36,8 +36,14 @@ public sealed record NodeOffer(string Node, string[] Roles, NodeProfile Profile,
 /// <summary>Run host → node host: this node may not take part; the node prints the reason and exits with code 2.</summary>
 public sealed record NodeRefused(string Reason);
 
-/// <summary>Run host → every enlisted node host: the run is over; nodes shut down (exit code 0, or 1 when it failed).</summary>
+/// <summary>
+/// Run host → every node host: the run is over; nodes shut down (exit code 0, or 1 when it failed).
+/// Reply: <see cref="RunEndSeen"/>, which the run host waits for before its own node shuts down.
+/// </summary>
 public sealed record RunEnded(bool Succeeded, string Summary);
+
+/// <summary>Node host → run host: <see cref="RunEnded"/> arrived at <paramref name="Node"/> (its cluster address).</summary>
+public sealed record RunEndSeen(string Node);
 
 /// <summary>
 /// Proxy → endpoint: serve me from now on (replies go to <paramref name="Proxy"/>, tensors over

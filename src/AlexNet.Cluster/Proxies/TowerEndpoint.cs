@@ -64,8 +64,9 @@ public sealed class TowerEndpoint : ProxiedEndpoint
             or GetTowerWeights or WireSetTowerWeights or InitializeTower or ForwardSegment or BackwardSegment or SetTowerWeights, m =>
         {
             if (m is WireInitializeTower or InitializeTower) _index = m is WireInitializeTower w ? w.Index : ((InitializeTower)m).Index;
-            // Only a batch read from the wire is this node's to recycle: one passed by reference is the coordinator's.
-            if (m is BeginStep begin) _stepPixels = Route!.IsLocal ? null : (begin.Step, begin.Batch.Pixels);
+            // Only a batch the data channel read into this node's pool goes back to it: one passed by
+            // reference is the coordinator's, one from Akka.Remote a plain array the pool would only hold.
+            if (m is BeginStep begin) _stepPixels = Route!.UsesDataChannel ? (begin.Step, begin.Batch.Pixels) : null;
             _tower.Tell(TowerWire.FromWire(m), Self);
         });
         Receive<object>(m => Sender.Equals(_tower) && m is TowerReady or SegmentOutput or InputGradient or BackwardDone or UpdateApplied

@@ -30,6 +30,7 @@ internal static class MembershipCodecs
         });
         c.Register<NodeRefused>("m.refused", (w, m) => w.String(m.Reason), r => new NodeRefused(r.String()));
         c.Register<RunEnded>("m.ended", (w, m) => { w.Bool(m.Succeeded); w.String(m.Summary); }, r => new RunEnded(r.Bool(), r.String()));
+        c.Register<RunEndSeen>("m.end-seen", (w, m) => w.String(m.Node), r => new RunEndSeen(r.String()));
         c.Register<Attach>("m.attach", (w, m) => { w.ActorRef(m.Proxy); w.Channel(m.ProxyChannel); }, r => new Attach(r.ActorRef(), r.Channel()));
         c.Register<Attached>("m.attached", (w, m) => w.String(m.Description), r => new Attached(r.String()));
         c.Register<Detached>("m.detached", (w, m) => w.String(m.Reason), r => new Detached(r.String()));
