@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using AlexNet.Cluster.Hosting;
 using Xunit;
 using Xunit.Abstractions;
@@ -130,13 +129,17 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
         int port = NodeProcess.FreePort();
         var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
         var coordinator = StartCoordinator("coordinator", port, null, "report.json");
-        Start("towers", "tower", 0, seed, "--devices", "cpu,cpu");
         // The victim reads slowly (2 s a batch), so when step 5 is logged it still owes batches for
         // the steps after it, however late this test gets to kill it: the kill is always mid-run.
         var victim = Start("loader-a", "loader", 0, seed, "--loader-read-delay", "250ms");
         Start("loader-b", "loader", 0, seed);
+        // The towers only once both loaders are in: the run starts with the first loader there, and
+        // under load a late second one could otherwise miss the whole run.
+        static bool LoaderJoined(string l) => l.Contains("joined with 0 tower(s) and 1 loader(s)");
+        int firstJoin = coordinator.WaitForLine(LoaderJoined, Patience);
+        Assert.True(firstJoin >= 0 && coordinator.WaitFor(LoaderJoined, Patience, firstJoin + 1), "the two loader nodes did not both join");
+        Start("towers", "tower", 0, seed, "--devices", "cpu,cpu");
         Assert.True(coordinator.WaitFor(l => l.StartsWith("step       5 "), Patience), "the run did not reach step 5");
-        Assert.Equal(2, Regex.Matches(coordinator.Output, @"joined with 0 tower\(s\) and 1 loader\(s\)").Count);
         victim.Kill();
         var killedAfter = coordinator.LastStep();
         output.WriteLine($"killed loader-a after step {killedAfter}");
