@@ -29,9 +29,9 @@ public sealed record RunSetup(
 /// until K towers are there again (the surviving ones, spares, a restarted node) and starts a new
 /// coordinator, which resumes every tower from the newest checkpoint (alexnet.cluster.recovery bounds
 /// how often and how long). Any other failure ends the run. It is also the run's listener: events of
-/// the current coordinator go to a callback, and at the end every node is told <see cref="RunEnded"/>.
-/// States: Gathering → Starting (the coordinator describes the data and initialises the towers) →
-/// Running → (Recovering → Starting → Running)* → Ended.
+/// the current coordinator go to a callback, and at the end every node is told <see cref="RunEnded"/>,
+/// its own last, once the others confirmed. States: Gathering → Starting (the coordinator describes
+/// the data and initialises the towers) → Running → (Recovering → Starting → Running)* → Ending → Ended.
 /// </summary>
 public sealed class RunHost : ReceiveActor, IWithTimers
 {
