@@ -176,8 +176,7 @@ public sealed class DatasetPreparer
         using var stream = new MemoryStream();
         image.SaveAsJpeg(stream, new JpegEncoder { Quality = _settings.Quality });
         var encoded = stream.ToArray();
-        using var decoded = Image.Load<Rgb24>(ImageSharpSettings.SingleThreaded, encoded);
-        decoded.CopyPixelDataTo(square);
+        JpegDecoding.DecodeRecord(encoded, square, side); // as the loaders will decode it
         return encoded;
     }
 }

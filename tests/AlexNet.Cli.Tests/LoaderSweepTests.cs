@@ -23,7 +23,7 @@ public sealed class LoaderSweepTests
         Assert.Contains($", {Environment.ProcessorCount} cores, ", lines[0]);
         Assert.Contains("48 JPEG q90 records of 256x256", Assert.Single(lines, l => l.StartsWith("made from " + Photos)));
         // What the loader nodes opened: the temporary prepared folder, JPEG records, no validation split.
-        Assert.Matches(@"^data: .*alexnet-sweep-[^/]+/prepared \(2 classes, 48 train / 0 validation images, 256x256\); jpeg records$",
+        Assert.Matches(@"^data: .*alexnet-sweep-[^/]+/prepared \(2 classes, 48 train / 0 validation images, 256x256\); jpeg records, decoded by (libjpeg-turbo|imagesharp)$",
             Assert.Single(lines, l => l.StartsWith("data: ")));
 
         var rates = lines.Select(l => Regex.Match(l, @"^(\d+) loader process(?:es|  ): +([\d.]+) images/s delivered, +([\d.]+) images/s per loader process \((\d+) processes"))

@@ -7,7 +7,8 @@ namespace AlexNet.Actors.Hosting;
 
 /// <summary>Data settings of a run (keys under alexnet.data).</summary>
 public sealed record DataSettings(string Source, int Loaders, AugmentationSettings Augmentation,
-    int SyntheticTrain, int SyntheticValidation, int SyntheticClasses, int SyntheticSide, string CacheDir, int FashionMnistSize);
+    int SyntheticTrain, int SyntheticValidation, int SyntheticClasses, int SyntheticSide, string CacheDir, int FashionMnistSize,
+    JpegDecoder JpegDecoder = JpegDecoder.ImageSharp);
 
 /// <summary>The typed view of the `alexnet { ... }` configuration; every value is checked and a bad one names its key.</summary>
 public sealed record RunConfiguration(AlexNetConfig Model, TrainingSettings Training, DataSettings Data, string Device, int IntraOpThreads, bool Tf32)
@@ -66,10 +67,16 @@ public sealed record RunConfiguration(AlexNetConfig Model, TrainingSettings Trai
             new AugmentationSettings(model.Crop, Bool(c, "alexnet.data.flip"), Double(c, "alexnet.data.lighting-std")),
             Int(c, "alexnet.data.synthetic.train-images"), Int(c, "alexnet.data.synthetic.val-images"),
             Int(c, "alexnet.data.synthetic.classes"), Int(c, "alexnet.data.synthetic.side"),
-            ExpandHome(Str(c, "alexnet.data.cache-dir")), Int(c, "alexnet.data.fashion-mnist-size"));
+            ExpandHome(Str(c, "alexnet.data.cache-dir")), Int(c, "alexnet.data.fashion-mnist-size"), JpegDecoderOf(Str(c, "alexnet.data.jpeg-decoder")));
         if (data.Loaders < 1) throw new ConfigurationFileException($"alexnet.data.loaders = {data.Loaders}: expected at least 1");
         return new RunConfiguration(model, training.Check(), data, Str(c, "alexnet.train.device"), Int(c, "alexnet.tower.intra-op-threads"),
             Bool(c, "alexnet.train.tf32"));
+    }
+
+    private static JpegDecoder JpegDecoderOf(string setting)
+    {
+        try { return JpegDecoding.Resolve(setting); }
+        catch (ArgumentException e) { throw new ConfigurationFileException(e.Message); }
     }
 
     private static string ExpandHome(string path) =>

@@ -26,7 +26,9 @@ public sealed class BenchLoaderCommand : ICommand
           --batch B        images per assembled batch (default 128)
           --workers N      the "all cores" worker count (default: every core)
           --seconds T      length of each timed round (default 3); --rounds R: rounds, median kept (default 3)
-        (a) decode, shorter side to S, centre crop: the prepare path. (b) BatchAssembler with the
+          --jpeg-decoder D the decoder of JPEG records in stages (b) and (c): auto, libjpeg-turbo, imagesharp
+        (a) decode, shorter side to S, centre crop: the prepare path. (d) a JPEG record's decode alone,
+        ImageSharp against libjpeg-turbo (when installed). (b) BatchAssembler with the
         training view: random crop, flip, PCA lighting draw, CHW uint8. (c) the same through 1 and N
         data-loader actors, with and without a pool of batch buffers that the consumer hands back.
         """;
@@ -39,6 +41,11 @@ public sealed class BenchLoaderCommand : ICommand
         int? shrink = args.Int("shrink-to");
         int workers = args.Int("workers") ?? Environment.ProcessorCount, rounds = args.Int("rounds") ?? 3;
         var round = TimeSpan.FromSeconds(args.Double("seconds") ?? 3);
+        if (args.String("jpeg-decoder") is { } decoder)
+        {
+            try { JpegDecoding.Current = JpegDecoding.Resolve(decoder); }
+            catch (ArgumentException e) { throw new UsageException($"--jpeg-decoder: {e.Message}"); }
+        }
         args.RejectUnknown(Name);
         if (args.Positional.Count > 0) throw new UsageException($"unexpected argument '{args.Positional[0]}'");
         if (!Directory.Exists(data)) throw new UsageException($"--data {data}: no such folder");
@@ -57,6 +64,7 @@ public sealed class BenchLoaderCommand : ICommand
         var squares = Enumerable.Range(0, workers).Select(_ => new byte[size * size * 3]).ToArray();
         Func<int, long, int> convert = (w, i) => converter.Convert(sources[(int)((i * 7 + w) % sources.Count)], squares[w]).Stored ? 1 : 0;
         Report($"(a) JPEG -> prepared {size}×{size} record (decode, shorter side {size}, centre crop)", workers, rounds, round, convert);
+        CompareJpegDecoders(sources, converter, size, workers, rounds, round);
 
         string? temporary = null;
         try
@@ -112,6 +120,44 @@ public sealed class BenchLoaderCommand : ICommand
             if (temporary is not null) Directory.Delete(temporary, recursive: true);
         }
         return 0;
+    }
+
+    /// <summary>
+    /// Stage (d): what reading a JPEG shard costs per record, ImageSharp against libjpeg-turbo on the
+    /// same records (q90, as `alexnet prepare --format jpeg` writes them), with the ratio of the two.
+    /// </summary>
+    private static void CompareJpegDecoders(List<byte[]> sources, SourceImageConverter converter, int size, int workers, int rounds, TimeSpan round)
+    {
+        var records = new List<byte[]>();
+        foreach (var source in sources)
+        {
+            var square = new byte[size * size * 3];
+            if (!converter.Convert(source, square).Stored) continue;
+            using var image = Image.LoadPixelData<Rgb24>(square, size, size);
+            using var stream = new MemoryStream();
+            image.SaveAsJpeg(stream, new JpegEncoder { Quality = 90 });
+            records.Add(stream.ToArray());
+        }
+        var pixels = Enumerable.Range(0, workers).Select(_ => new byte[size * size * 3]).ToArray();
+        Console.WriteLine($"(d) JPEG record (q90, {size}×{size}, mean {records.Average(r => r.Length) / 1024:F0} KB) -> RGB pixels, the decode of every JPEG-shard read " +
+                          $"(in use here: {JpegDecoding.Name(JpegDecoding.Current)}, alexnet.data.jpeg-decoder)");
+        double? imageSharp = null;
+        foreach (var decoder in new[] { AlexNet.Data.JpegDecoder.ImageSharp, AlexNet.Data.JpegDecoder.LibjpegTurbo })
+        {
+            if (decoder == AlexNet.Data.JpegDecoder.LibjpegTurbo && !TurboJpeg.Available)
+            {
+                Console.WriteLine("  libjpeg-turbo: not on this machine (libturbojpeg.so.0; Debian/Ubuntu: apt install libturbojpeg0)");
+                continue;
+            }
+            var r = ThroughputMeter.Measure(1, round, rounds, (w, i) =>
+            {
+                JpegDecoding.DecodeRecord(records[(int)(i % records.Count)], pixels[w], size, decoder);
+                return 1;
+            });
+            Console.WriteLine($"  {JpegDecoding.Name(decoder),-13}: {r.PerSecond,8:F0} records/s on 1 core ({r.PerCpuSecond:F0} per CPU-second)" +
+                              (imageSharp is double baseline ? $", {r.PerSecond / baseline:F2}x ImageSharp" : ""));
+            imageSharp ??= r.PerSecond;
+        }
     }
 
     private static void Report(string title, int workers, int rounds, TimeSpan round, Func<int, long, int> work)

@@ -9,6 +9,7 @@ public static class DataSources
 {
     public static LoaderData Resolve(DataSettings s, TextWriter log)
     {
+        JpegDecoding.Current = s.JpegDecoder; // for every shard this process reads
         switch (s.Source)
         {
             case "fashion-mnist":
@@ -37,7 +38,7 @@ public static class DataSources
         var stats = StatisticsFile.Load(PreparedLayout.Statistics(root));
         var data = new LoaderData($"{Path.GetFullPath(root)} ({train.ClassNames.Count} classes, {train.Count} train / {val.Count} validation images, {train.ImageSide}x{train.ImageSide})",
             train, val, stats);
-        log.WriteLine($"data: {data.Name}");
+        log.WriteLine($"data: {data.Name}; " + (train.Format == RecordFormat.Jpeg ? $"jpeg records, decoded by {JpegDecoding.Name(JpegDecoding.Current)}" : "raw records"));
         return data;
     }
 }

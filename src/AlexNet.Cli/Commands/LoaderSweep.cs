@@ -70,7 +70,6 @@ internal static class LoaderSweep
             string dataLine = opened.ToString().TrimEnd();
             int trainCount = loaderData.Train.Count, validationCount = loaderData.Validation.Count;
             int classes = loaderData.Train.ClassNames.Count, side = loaderData.Train.ImageSide;
-            string format = ((PreparedDataset)loaderData.Train).Format.ToString().ToLowerInvariant();
             (loaderData.Train as IDisposable)?.Dispose();
             (loaderData.Validation as IDisposable)?.Dispose();
 
@@ -87,7 +86,7 @@ internal static class LoaderSweep
             Console.WriteLine($"bench --cluster --loader-sweep {string.Join(",", counts)}: {model} (1 tower node, 1 thread), batch {batch}, " +
                               $"{warmup} warm-up + {steps} timed steps, {actors} loader actor(s) per loader process, {cores} cores, {DateTime.UtcNow:yyyy-MM-dd}");
             if (made != "") Console.WriteLine(made);
-            Console.WriteLine($"{dataLine}; {format} records");
+            Console.WriteLine(dataLine);
             int loaderProcesses = 0;
             foreach (var loaders in counts)
             {

@@ -15,7 +15,7 @@ public static class TrainFlags
         ("momentum-form", "alexnet.train.momentum-form"), ("seed", "alexnet.train.seed"), ("device", "alexnet.train.device"),
         ("log-every", "alexnet.train.log-every"), ("schedule", "alexnet.train.schedule.kind"),
         ("warmup", "alexnet.train.schedule.warmup-epochs"),
-        ("data", "alexnet.data.source"), ("loaders", "alexnet.data.loaders"), ("lighting", "alexnet.data.lighting-std"),
+        ("data", "alexnet.data.source"), ("loaders", "alexnet.data.loaders"), ("jpeg-decoder", "alexnet.data.jpeg-decoder"), ("lighting", "alexnet.data.lighting-std"),
         ("prefetch", "alexnet.coordinator.max-batches-in-flight"), ("threads", "alexnet.tower.intra-op-threads"),
         ("checkpoint-dir", "alexnet.checkpoint.dir"), ("checkpoint-every", "alexnet.checkpoint.every-steps"),
         ("resume", "alexnet.checkpoint.resume"), ("tf32", "alexnet.train.tf32"),
@@ -35,6 +35,7 @@ public static class TrainFlags
           --warmup E          linear learning-rate warm-up over E epochs (0)
           --device D          cpu, cuda, cuda:N              --threads T     intra-op threads per CPU tower (0: cores/K)
           --data SRC          auto, synthetic, or a prepared dataset folder
+          --jpeg-decoder D    JPEG records: auto, libjpeg-turbo, imagesharp (auto: libjpeg-turbo if installed)
           --loaders L         data-loader actors (2)         --lighting S    PCA lighting sigma (0.1)
           --prefetch N        batches in flight (4)          --log-every N   progress line every N steps
           --checkpoint-dir D  write checkpoints to D and resume from the newest usable one there
