@@ -14,7 +14,8 @@ namespace AlexNet.Data;
 /// alpha, scale the shorter side to <see cref="Size"/> and keep the centred square. Bad input never
 /// throws: every file comes back kept, converted (with what was converted) or skipped (with why).
 /// The header is read first, so an image too large to decode safely is skipped before any pixel
-/// memory is allocated.
+/// memory is allocated. An ordinary JPEG (RGB or grayscale, no rotation to apply) is decoded by
+/// libjpeg-turbo when that is the decoder in use (<see cref="JpegDecoding"/>), everything else by ImageSharp.
 /// </summary>
 public sealed class SourceImageConverter
 {
@@ -23,9 +24,12 @@ public sealed class SourceImageConverter
 
     public int Size { get; }
     public long MaxPixels { get; }
+    private readonly JpegDecoder? _decoder;
 
-    public SourceImageConverter(int size = 256, long maxPixels = DefaultMaxPixels)
+    /// <param name="decoder">The JPEG decoder; null: <see cref="JpegDecoding.Current"/> at each call.</param>
+    public SourceImageConverter(int size = 256, long maxPixels = DefaultMaxPixels, JpegDecoder? decoder = null)
     {
+        _decoder = decoder;
         if (size < 1) throw new ArgumentOutOfRangeException(nameof(size), "size must be positive");
         if (maxPixels < 1) throw new ArgumentOutOfRangeException(nameof(maxPixels), "pixel cap must be positive");
         Size = size;
@@ -90,6 +94,17 @@ public sealed class SourceImageConverter
             if (CompositeOnWhite(rgba, out var rgb)) notes.Add("alpha composited on white");
             else notes.Add("opaque alpha channel dropped");
             CentreSquareResampler.Resample(rgb, rgba.Width, rgba.Height, Size, square);
+        }
+        else if (format is JpegFormat && orientation is < 2 or > 8 && info.Metadata.GetJpegMetadata().ColorType != JpegColorType.Cmyk
+                 && (_decoder ?? JpegDecoding.Current) == JpegDecoder.LibjpegTurbo)
+        {
+            var rgb = System.Buffers.ArrayPool<byte>.Shared.Rent(info.Width * info.Height * 3);
+            try
+            {
+                TurboJpeg.DecodeRgb(file, rgb, info.Width, info.Height);
+                CentreSquareResampler.Resample(rgb.AsSpan(0, info.Width * info.Height * 3), info.Width, info.Height, Size, square);
+            }
+            finally { System.Buffers.ArrayPool<byte>.Shared.Return(rgb); }
         }
         else
         {

@@ -38,6 +38,23 @@ public class JpegDecodingTests
         }
     }
 
+    [Fact]
+    public void Preparing_real_photos_with_either_decoder_gives_the_same_squares_up_to_upsampling_and_rounding()
+    {
+        Assert.True(TurboJpeg.Available, "libturbojpeg.so.0 is missing (apt install libturbojpeg0; .ci/run installs it)");
+        var (managed, native) = (new SourceImageConverter(128, decoder: JpegDecoder.ImageSharp), new SourceImageConverter(128, decoder: JpegDecoder.LibjpegTurbo));
+        var (a, b) = (new byte[128 * 128 * 3], new byte[128 * 128 * 3]);
+        foreach (var path in MatePhotos.Jpegs.Take(4))
+        {
+            var file = MatePhotos.Small(path, 500);
+            Assert.Equal(ConversionAction.Kept, managed.Convert(file, a).Action);
+            Assert.Equal(ConversionAction.Kept, native.Convert(file, b).Action);
+            var differences = a.Zip(b, (x, y) => Math.Abs(x - y)).ToArray();
+            Assert.True(differences.Average() < 2, $"{path}: mean difference {differences.Average():F2} levels");
+            Assert.True(differences.Count(d => d > 16) < differences.Length / 1000, $"{path}: {differences.Count(d => d > 16)} values differ by more than 16");
+        }
+    }
+
     [Theory]
     [InlineData(JpegDecoder.ImageSharp)]
     [InlineData(JpegDecoder.LibjpegTurbo)]
