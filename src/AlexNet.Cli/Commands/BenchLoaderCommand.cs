@@ -26,7 +26,7 @@ public sealed class BenchLoaderCommand : ICommand
           --batch B        images per assembled batch (default 128)
           --workers N      the "all cores" worker count (default: every core)
           --seconds T      length of each timed round (default 3); --rounds R: rounds, median kept (default 3)
-          --jpeg-decoder D the decoder of JPEG records in stages (b) and (c): auto, libjpeg-turbo, imagesharp
+          --jpeg-decoder D the JPEG decoder of stages (a), (b) and (c): auto, libjpeg-turbo, imagesharp
         (a) decode, shorter side to S, centre crop: the prepare path. (d) a JPEG record's decode alone,
         ImageSharp against libjpeg-turbo (when installed). (b) BatchAssembler with the
         training view: random crop, flip, PCA lighting draw, CHW uint8. (c) the same through 1 and N
@@ -41,11 +41,7 @@ public sealed class BenchLoaderCommand : ICommand
         int? shrink = args.Int("shrink-to");
         int workers = args.Int("workers") ?? Environment.ProcessorCount, rounds = args.Int("rounds") ?? 3;
         var round = TimeSpan.FromSeconds(args.Double("seconds") ?? 3);
-        if (args.String("jpeg-decoder") is { } decoder)
-        {
-            try { JpegDecoding.Current = JpegDecoding.Resolve(decoder); }
-            catch (ArgumentException e) { throw new UsageException($"--jpeg-decoder: {e.Message}"); }
-        }
+        JpegDecoderFlag.Apply(args);
         args.RejectUnknown(Name);
         if (args.Positional.Count > 0) throw new UsageException($"unexpected argument '{args.Positional[0]}'");
         if (!Directory.Exists(data)) throw new UsageException($"--data {data}: no such folder");

@@ -10,7 +10,7 @@ public sealed class PrepareCommand : ICommand
     public string Summary => "down-sample an ImageNet-layout folder into shards of 256x256 images, with mean and RGB PCA";
     public string Usage => """
         usage: alexnet prepare SRC OUT [--size 256] [--format raw|jpeg] [--quality 90] [--workers N]
-                                       [--shard-images 1024] [--max-pixels 50000000]
+                                       [--shard-images 1024] [--max-pixels 50000000] [--jpeg-decoder D]
           SRC               SRC/train/<class>/*.{jpg,jpeg,png}, and SRC/val/, SRC/test/ when present;
                             labels are the training class folders in sorted (ordinal) order
           OUT               output folder; run the same command again to continue an interrupted run
@@ -20,6 +20,8 @@ public sealed class PrepareCommand : ICommand
           --workers N       parallel workers (default: every core)
           --shard-images N  source images per shard: the unit of work and of resuming (default 1024)
           --max-pixels N    skip images with more pixels than this, before decoding (default 50000000)
+          --jpeg-decoder D  auto (libjpeg-turbo when libturbojpeg is installed), libjpeg-turbo or imagesharp;
+                            rotated, CMYK and non-JPEG images always go through ImageSharp
         Writes OUT/SPLIT/shard-*.bin with index.json (counts, SHA-256), OUT/statistics.bin (training
         mean image and RGB eigen-decomposition), OUT/classes.txt and OUT/prepare-report.tsv (every
         converted, skipped or ignored file, with the reason). Bad files never stop the run.
@@ -34,6 +36,7 @@ public sealed class PrepareCommand : ICommand
             ShardImages: args.Int("shard-images") ?? 1024,
             MaxPixels: args.Long("max-pixels") ?? SourceImageConverter.DefaultMaxPixels);
         int workers = args.Int("workers") ?? Environment.ProcessorCount;
+        JpegDecoderFlag.Apply(args);
         args.RejectUnknown(Name);
         if (args.Positional.Count != 2) throw new UsageException("expected SRC and OUT (see 'alexnet prepare --help')");
         string source = args.Positional[0], output = args.Positional[1];
@@ -63,7 +66,8 @@ public sealed class PrepareCommand : ICommand
             Console.WriteLine($"{split}: {s.Stored} images stored ({s.Converted} converted), {s.Skipped} skipped, {s.Ignored} other files ignored");
         var st = summary.Statistics;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"statistics: {PreparedLayout.Statistics(output)}; eigenvalues (0..1 scale) {st.Eigenvalues[0]:G4} {st.Eigenvalues[1]:G4} {st.Eigenvalues[2]:G4}"));
-        Console.WriteLine($"report: {PreparedLayout.Report(output)}; {summary.ShardsReused} shard(s) kept from an earlier run; {summary.Elapsed.TotalSeconds:F1} s");
+        Console.WriteLine($"report: {PreparedLayout.Report(output)}; {summary.ShardsReused} shard(s) kept from an earlier run; {summary.Elapsed.TotalSeconds:F1} s; " +
+                          $"JPEG decoder {JpegDecoding.Name(JpegDecoding.Current)}");
         return 0;
     }
 
