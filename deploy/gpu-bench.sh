@@ -3,8 +3,9 @@
 #   ALEXNET="alexnet" deploy/gpu-bench.sh            # an installed/published program
 #   ALEXNET="bash .gpu/on-device.sh" deploy/gpu-bench.sh   # packed by ../shared/gpu/pack.sh
 # With PHOTOS=DIR (JPEG/PNG files; e.g. a few of Debian's mate-backgrounds copied into .gpu/photos
-# before carrying .gpu) it also measures the loaders on that machine's cores (bench-loader).
-# Prints each command before its output; stops at the first failure. Estimated 4-5 minutes on an H200
+# before carrying .gpu) it also measures the loaders on that machine's cores (bench-loader, and the
+# loader-process sweep of bench --cluster).
+# Prints each command before its output; stops at the first failure. Estimated 5-6 minutes on an H200
 # (STEPS=30: each variant trains 5 + 30 steps twice; most of the time is start-up and weight init).
 set -euo pipefail
 ALEXNET=${ALEXNET:-alexnet}
@@ -22,4 +23,7 @@ run train --device cuda --data synthetic --width 1 --crop 224 --batch 128 --epoc
 # with and without the buffer pool (docs/performance.md, "Data feed").
 if [ -n "${PHOTOS:-}" ]; then
   run bench-loader --data "$PHOTOS" --shrink-to 500 --seconds 1 --rounds 3
+  # 1, 2, 3 loader processes on loopback, on cores the coordinator and the tower do not need (which
+  # a 2-core box cannot show): what more loader nodes deliver from JPEG shards.
+  run bench --cluster --loader-sweep 1,2,3 --data "$PHOTOS" --steps 10 --warmup 2
 fi
