@@ -1,9 +1,10 @@
+using AlexNet.Data;
 using AlexNet.Model;
 using TorchSharp;
 
 namespace AlexNet.Cli.Commands;
 
-/// <summary>`alexnet devices`: which backend loaded, CUDA devices, CPU threads; checks a --device.</summary>
+/// <summary>`alexnet devices`: which backend loaded, CUDA devices, CPU threads, JPEG decoders; checks a --device.</summary>
 public sealed class DevicesCommand : ICommand
 {
     public string Name => "devices";
@@ -22,6 +23,8 @@ public sealed class DevicesCommand : ICommand
         var device = ComputeDevice.Resolve(spec ?? "cpu");
         Console.WriteLine($"libtorch: {Environment.GetEnvironmentVariable(ComputeDevice.LibTorchPathVariable) ?? "from the NuGet package next to this program"}");
         Console.WriteLine($"cpu: {Environment.ProcessorCount} cores, {torch.get_num_threads()} intra-op threads");
+        Console.WriteLine(TurboJpeg.Available ? "jpeg: libjpeg-turbo (libturbojpeg.so.0) and imagesharp; auto uses libjpeg-turbo"
+            : "jpeg: imagesharp only (libturbojpeg.so.0 not found; apt install libturbojpeg0 for the faster decoder)");
         bool cuda;
         try { cuda = torch.TryInitializeDeviceType(DeviceType.CUDA) && torch.cuda.is_available(); } catch (Exception) { cuda = false; }
         Console.WriteLine(cuda ? $"cuda: {torch.cuda.device_count()} device(s)" : "cuda: not available");
