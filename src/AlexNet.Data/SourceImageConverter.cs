@@ -62,13 +62,14 @@ public sealed class SourceImageConverter
         if (pixels > MaxPixels) return ConversionOutcome.Skip($"{info.Width}×{info.Height} = {pixels} pixels exceeds the cap of {MaxPixels}");
 
         var notes = new List<string>();
-        bool alpha = false;
+        bool alpha = false, rgbOrGrayJpeg = false;
         if (format is JpegFormat)
         {
             if (!SourceFileChecks.JpegHasEndMarker(file)) return ConversionOutcome.Skip("truncated JPEG (no end-of-image marker)");
             var color = info.Metadata.GetJpegMetadata().ColorType;
             if (color == JpegColorType.Luminance) notes.Add("grayscale → RGB");
             else if (color == JpegColorType.Cmyk) notes.Add("CMYK → RGB");
+            rgbOrGrayJpeg = color != JpegColorType.Cmyk;
         }
         else if (format is PngFormat)
         {
@@ -95,8 +96,7 @@ public sealed class SourceImageConverter
             else notes.Add("opaque alpha channel dropped");
             CentreSquareResampler.Resample(rgb, rgba.Width, rgba.Height, Size, square);
         }
-        else if (format is JpegFormat && orientation is < 2 or > 8 && info.Metadata.GetJpegMetadata().ColorType != JpegColorType.Cmyk
-                 && (_decoder ?? JpegDecoding.Current) == JpegDecoder.LibjpegTurbo)
+        else if (rgbOrGrayJpeg && orientation is < 2 or > 8 && (_decoder ?? JpegDecoding.Current) == JpegDecoder.LibjpegTurbo)
         {
             var rgb = System.Buffers.ArrayPool<byte>.Shared.Rent(info.Width * info.Height * 3);
             try
