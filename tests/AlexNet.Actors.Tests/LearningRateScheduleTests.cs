@@ -36,18 +36,18 @@ public class LearningRateScheduleTests
     public void Step_schedule_multiplies_every_n_epochs()
     {
         var s = LearningRateSchedule.Create(new ScheduleSettings("step", 0.1, StepEpochs: 30), 0.01, 90, 100, 0);
-        Assert.Equal(0.01, s.RateAt(0, 29.9), 12);
-        Assert.Equal(0.001, s.RateAt(0, 30), 12);
-        Assert.Equal(1e-4, s.RateAt(0, 60.5), 12);
+        Assert.Equal(0.01, s.RateAt(0, 29.9), tolerance: 1e-12);
+        Assert.Equal(0.001, s.RateAt(0, 30), tolerance: 1e-12);
+        Assert.Equal(1e-4, s.RateAt(0, 60.5), tolerance: 1e-12);
     }
 
     [Fact]
     public void Cosine_warms_up_linearly_then_decays_to_the_minimum()
     {
         var s = LearningRateSchedule.Create(new ScheduleSettings("cosine", WarmupEpochs: 1, MinRate: 0.0), 0.1, 10, 100, 0);
-        Assert.Equal(0.001, s.RateAt(0, 0), 12);
-        Assert.Equal(0.1, s.RateAt(99, 0.99), 12);
-        Assert.Equal(0.05, s.RateAt(100 + 450, 5.5), 6);
+        Assert.Equal(0.001, s.RateAt(0, 0), tolerance: 1e-12);
+        Assert.Equal(0.1, s.RateAt(99, 0.99), tolerance: 1e-12);
+        Assert.Equal(0.05, s.RateAt(100 + 450, 5.5), tolerance: 1e-6);
         Assert.True(s.RateAt(999, 9.99) < 1e-5);
     }
 
@@ -55,11 +55,11 @@ public class LearningRateScheduleTests
     public void A_warm_up_ramps_any_schedule_linearly_and_keeps_its_state()
     {
         var s = LearningRateSchedule.Create(new ScheduleSettings("plateau", WarmupEpochs: 2), 0.01, 90, 10, 0);
-        Assert.Equal(0.0005, s.RateAt(0, 0), 12);
-        Assert.Equal(0.01, s.RateAt(19, 1.9), 12);
-        Assert.Equal(0.01, s.RateAt(500, 50), 12);
+        Assert.Equal(0.0005, s.RateAt(0, 0), tolerance: 1e-12);
+        Assert.Equal(0.01, s.RateAt(19, 1.9), tolerance: 1e-12);
+        Assert.Equal(0.01, s.RateAt(500, 50), tolerance: 1e-12);
         s.OnValidation(0, 0.5); s.OnValidation(1, 0.6); s.OnValidation(2, 0.6);
-        Assert.Equal(0.001, s.RateAt(500, 50), 12);
+        Assert.Equal(0.001, s.RateAt(500, 50), tolerance: 1e-12);
         Assert.Equal(3, s.State.Length);
     }
 

@@ -40,7 +40,7 @@ public class AugmentationTests
         for (int i = 0; i < 3; i++)
         {
             double along = Enumerable.Range(0, 3).Sum(c => s.Eigenvectors[c * 3 + i] * offset[c]) / 255;
-            Assert.Equal(alpha[i] * s.Eigenvalues[i], along, 6);
+            Assert.Equal(alpha[i] * s.Eigenvalues[i], along, tolerance: 1e-6);
         }
     }
 

@@ -53,7 +53,7 @@ public class PixelBufferPoolTests
     }
 
     [Fact]
-    public void Loaders_and_a_consumer_on_different_threads_never_share_a_buffer()
+    public async Task Loaders_and_a_consumer_on_different_threads_never_share_a_buffer()
     {
         var pool = new PixelBufferPool(capacity: 16); // more than can be held at once: none is dropped
         var held = new System.Collections.Concurrent.ConcurrentDictionary<byte[], byte>(ReferenceEqualityComparer.Instance);
@@ -76,7 +76,7 @@ public class PixelBufferPoolTests
                 pool.Return(b);
             }
         });
-        Task.WaitAll(loaders.Append(consumer).ToArray());
+        await Task.WhenAll(loaders.Append(consumer));
         Assert.Equal(6000L, pool.Allocated + pool.Reused);
         // Held at once: 6 queued, one in each loader's hand, one in the consumer's.
         Assert.True(pool.Allocated <= 6 + 3 + 1, $"{pool.Allocated} buffers made for at most 10 held at once");

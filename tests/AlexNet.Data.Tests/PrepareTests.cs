@@ -64,11 +64,11 @@ public class PrepareTests
         int plane = 48 * 48;
         for (int p = 0; p < plane; p += 97)
             for (int c = 0; c < 3; c++)
-                Assert.Equal(images.Average(b => (double)b[3 * p + c]), stats.MeanImage[c * plane + p], 3);
+                Assert.Equal(images.Average(b => (double)b[3 * p + c]), stats.MeanImage[c * plane + p], tolerance: 1e-3);
         var mu = Enumerable.Range(0, 3).Select(c => images.Average(b => Enumerable.Range(0, plane).Average(p => b[3 * p + c] / 255.0))).ToArray();
         double varianceR = images.Sum(b => Enumerable.Range(0, plane).Sum(p => Math.Pow(b[3 * p] / 255.0 - mu[0], 2))) / (images.Count * plane);
         double trace = images.Sum(b => Enumerable.Range(0, plane).Sum(p => Enumerable.Range(0, 3).Sum(c => Math.Pow(b[3 * p + c] / 255.0 - mu[c], 2)))) / (images.Count * plane);
-        Assert.Equal(trace, stats.Eigenvalues.Sum(), 10);
+        Assert.Equal(trace, stats.Eigenvalues.Sum(), tolerance: 1e-10);
         Assert.True(stats.Eigenvalues[0] > varianceR, "the first component carries more than the red variance alone");
         Assert.True(stats.Eigenvectors[0] > 0 && stats.Eigenvectors[3] > 0 && stats.Eigenvectors[6] > 0, "photographs: first component is brightness");
     }

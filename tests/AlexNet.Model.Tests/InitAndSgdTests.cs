@@ -56,8 +56,8 @@ public class InitAndSgdTests
             sgd.Step(lr);
             vw = 0.9 * vw - 5e-4 * lr * wv - lr * 0.3; wv += vw;   // v ← μv − λεw − ε∇;  w ← w + v
             vb = 0.9 * vb - lr * 0.2; bv += vb;                    // biases: no weight decay
-            Assert.Equal(wv, w[0].item<float>(), 6);
-            Assert.Equal(bv, b[0].item<float>(), 6);
+            Assert.Equal(wv, w[0].item<float>(), tolerance: 1e-6);
+            Assert.Equal(bv, b[0].item<float>(), tolerance: 1e-6);
         }
     }
 

@@ -50,7 +50,7 @@ public class TowerEquivalenceTests
         refLoss.backward();
 
         Assert.True(towerLogits.allclose(refLogits, rtol: 1e-5, atol: 1e-6), "logits differ");
-        Assert.Equal(refLoss.item<float>(), towerLoss, 5);
+        Assert.Equal(refLoss.item<float>(), towerLoss, tolerance: 1e-5);
 
         var refGrads = reference.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!);
         foreach (var (name, _) in reference.named_parameters())
@@ -83,7 +83,7 @@ public class TowerEquivalenceTests
         var refLoss = nn.functional.cross_entropy(refLogits, labels);
         refLoss.backward();
         Assert.True(towerLogits.allclose(refLogits, rtol: 1e-4, atol: 1e-5));
-        Assert.Equal(refLoss.item<float>(), towerLoss, 4);
+        Assert.Equal(refLoss.item<float>(), towerLoss, tolerance: 1e-4);
         foreach (var name in new[] { "conv1.weight", "conv3.weight", "fc6.weight", "fc8.bias" })
         {
             var refGrad = reference.named_parameters().Single(p => p.name == name).parameter.grad!;
