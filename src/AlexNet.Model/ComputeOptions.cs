@@ -18,8 +18,15 @@ public sealed record ComputeOptions
     /// <summary>
     /// fp16 only: gradients inside the fp16 layers are this many times the true ones and divided
     /// back in fp32 (alexnet.train.loss-scale). A power of two, so scaling and unscaling are exact.
+    /// With a dynamic scale, the one the run starts from (PyTorch's GradScaler starts at 2^16 too).
     /// </summary>
-    public double LossScale { get; init; } = 1024;
+    public double LossScale { get; init; } = 65536;
+
+    /// <summary>fp16 only: whether the loss scale follows the gradients (alexnet.train.loss-scale-mode); see <see cref="LossScaler"/>.</summary>
+    public LossScaleMode LossScaleMode { get; init; } = LossScaleMode.Dynamic;
+
+    /// <summary>Dynamic fp16 scale: doubled after this many steps in a row with finite gradients (alexnet.train.loss-scale-growth-interval).</summary>
+    public int LossScaleGrowthInterval { get; init; } = 2000;
 
     /// <summary>
     /// Copy batches from page-locked host memory without blocking the host thread, when the device is
@@ -36,13 +43,15 @@ public sealed record ComputeOptions
     /// <summary>Throws <see cref="InvalidModelConfigException"/> naming the bad key.</summary>
     public ComputeOptions Validate()
     {
-        if (!(LossScale >= 1 && LossScale <= 65536) || Math.ScaleB(1.0, Math.ILogB(LossScale)) != LossScale)
-            throw new InvalidModelConfigException("train.loss-scale", LossScale, "a power of two from 1 to 65536");
+        if (!(LossScale >= 1 && LossScale <= LossScaler.MaxScale) || Math.ScaleB(1.0, Math.ILogB(LossScale)) != LossScale)
+            throw new InvalidModelConfigException("train.loss-scale", LossScale, $"a power of two from 1 to {LossScaler.MaxScale} (2^24)");
+        if (LossScaleGrowthInterval < 1)
+            throw new InvalidModelConfigException("train.loss-scale-growth-interval", LossScaleGrowthInterval, "at least 1 step");
         return this;
     }
 
-    /// <summary>e.g. "bf16 channels-last" or "fp16 (loss scale 1024) contiguous, unpinned".</summary>
+    /// <summary>e.g. "bf16 channels-last" or "fp16 (loss scale 65536, dynamic) contiguous, unpinned".</summary>
     public override string ToString() =>
-        Precision.Name() + (Precision == Precision.Fp16 ? $" (loss scale {LossScale})" : "") + " " + MemoryFormat.Name() +
+        Precision.Name() + (Precision == Precision.Fp16 ? $" (loss scale {LossScale}, {LossScaleMode.Name()})" : "") + " " + MemoryFormat.Name() +
         (PinnedMemory ? "" : ", unpinned");
 }

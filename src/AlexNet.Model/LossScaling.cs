@@ -5,12 +5,12 @@ using static TorchSharp.torch;
 namespace AlexNet.Model;
 
 /// <summary>
-/// Static loss scaling for fp16 (<see cref="ComputeOptions.LossScale"/>): the gradient entering the
-/// backward pass is multiplied by the scale, so small gradients inside the fp16 layers stay above
-/// fp16's underflow, and every fp32 gradient that comes out (parameters, a segment's input) is
-/// divided by it. With a power-of-two scale both are exact in fp32. A scale that is too large makes
-/// fp16 gradients overflow to infinity, which turns the weights and then the loss non-finite: the
-/// run then stops as diverged; lower the scale.
+/// Loss scaling for fp16: the gradient entering the backward pass is multiplied by the scale
+/// (<see cref="LossScaler.Scale"/>), so small gradients inside the fp16 layers stay above fp16's
+/// underflow, and every fp32 gradient that comes out (parameters, a segment's input) is divided by
+/// it. With a power-of-two scale both are exact in fp32. A scale that is too large makes fp16
+/// gradients overflow to infinity: <see cref="UnscaleGradientsAndCheck"/> tells, and the step is
+/// skipped (dynamic scale) or the run stops (static).
 /// </summary>
 public static class LossScaling
 {
@@ -30,6 +30,19 @@ public static class LossScaling
         using var noGrad = no_grad();
         using Scalar inverse = 1.0 / scale;
         gradient.mul_(inverse);
+    }
+
+    /// <summary>
+    /// Divides every parameter's gradient by <paramref name="scale"/> in place and says whether all of
+    /// them are finite (one device synchronisation: a single boolean comes back).
+    /// </summary>
+    public static bool UnscaleGradientsAndCheck(IEnumerable<Parameter> parameters, double scale)
+    {
+        UnscaleGradients(parameters, scale);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var sums = parameters.Select(p => p.grad).Where(g => g is not null).Select(g => g!.sum()).ToArray();
+        return sums.Length == 0 || stack(sums).isfinite().all().item<bool>();
     }
 
     /// <summary>Divides the accumulated gradient of every parameter by <paramref name="scale"/>, in place.</summary>

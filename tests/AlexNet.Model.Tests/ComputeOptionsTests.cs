@@ -15,7 +15,9 @@ public class ComputeOptionsTests(ITestOutputHelper output)
     private static readonly AlexNetConfig Config = new() { Towers = 2, Classes = 10, Width = 0.25, Crop = 67 };
     private static readonly ComputeOptions ChannelsLast = new() { MemoryFormat = MemoryFormat.ChannelsLast };
     private static readonly ComputeOptions Bf16 = new() { Precision = Precision.Bf16 };
-    private static readonly ComputeOptions Fp16 = new() { Precision = Precision.Fp16 };
+    // A fixed scale these one-step comparisons can use: the default (65536, dynamic) overflows this
+    // network's first steps, which a run skips (LossScalerTests, ComputeVariantsTests).
+    private static readonly ComputeOptions Fp16 = new() { Precision = Precision.Fp16, LossScale = 1024 };
 
     /// <summary>Four random images on the paper's pixel scale, the same in every call (own generator: test classes run in parallel).</summary>
     private static Tensor Images()
@@ -118,7 +120,7 @@ public class ComputeOptionsTests(ITestOutputHelper output)
     [InlineData(MemoryFormat.ChannelsLast, Precision.Fp16)]
     public void Towers_under_a_variant_match_the_fp32_reference(MemoryFormat format, Precision precision)
     {
-        var compute = new ComputeOptions { MemoryFormat = format, Precision = precision };
+        var compute = new ComputeOptions { MemoryFormat = format, Precision = precision, LossScale = 1024 };
         var tolerance = precision switch { Precision.Bf16 => Bf16Tolerance, Precision.Fp16 => Fp16Tolerance, _ => FloatRounding };
         var reference = new ReferenceAlexNet(Config);
         PaperInit.Initialize(reference, seed: 11);
@@ -185,7 +187,7 @@ public class ComputeOptionsTests(ITestOutputHelper output)
     [Theory]
     [InlineData(0.5)]
     [InlineData(1000)]
-    [InlineData(131072)]
+    [InlineData(33554432)]
     [InlineData(double.NaN)]
     public void A_loss_scale_that_is_not_a_power_of_two_in_range_is_refused(double scale)
     {
@@ -202,7 +204,7 @@ public class ComputeOptionsTests(ITestOutputHelper output)
         Assert.Equal(Precision.Bf16, Precisions.Parse("BF16"));
         Assert.Null(Precisions.Parse("fp8"));
         Assert.Equal("fp32 contiguous", ComputeOptions.Default.ToString());
-        Assert.Equal("fp16 (loss scale 256) channels-last, unpinned",
+        Assert.Equal("fp16 (loss scale 256, dynamic) channels-last, unpinned",
             new ComputeOptions { Precision = Precision.Fp16, MemoryFormat = MemoryFormat.ChannelsLast, LossScale = 256, PinnedMemory = false }.ToString());
     }
 

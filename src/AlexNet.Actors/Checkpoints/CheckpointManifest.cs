@@ -30,6 +30,10 @@ public sealed record CoordinatorState
     public int EpochTop5Misses { get; init; }
     public int EpochImages { get; init; }
     public long Seed { get; init; }
+    /// <summary>fp16: the dynamic loss scale reached, its run of finite steps, and the steps skipped so far (0: not fp16).</summary>
+    public double LossScale { get; init; }
+    public int LossScaleGoodSteps { get; init; }
+    public long SkippedSteps { get; init; }
 }
 
 /// <summary>

@@ -94,6 +94,9 @@ public sealed partial class CoordinatorActor
             EpochLossSum = sums.LossSum, EpochBatches = sums.Batches, EpochTop1Misses = sums.Errors.Top1Misses,
             EpochTop5Misses = sums.Errors.Top5Misses, EpochImages = sums.Images,
             Seed = _settings.Seed,
+            LossScale = _lossScaler.ChecksGradients ? _lossScaler.Scale : 0,
+            LossScaleGoodSteps = _lossScaler.GoodSteps,
+            SkippedSteps = _lossScaler.SkippedSteps,
         };
     }
 }

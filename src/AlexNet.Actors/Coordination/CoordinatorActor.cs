@@ -42,6 +42,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
     private BatchPrefetcher _prefetcher = null!;
     private LearningRateSchedule _schedule = null!;
     private RunProgress _progress = null!;
+    private LossScaler _lossScaler = null!;
     private int _readyTowers;
     private long _phase; // identifies the current phase for its timeout
     private ActiveStep? _current;
@@ -162,7 +163,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
         CommonFailures();
     }
 
-    private void Backward(Segment segment, Tensor?[] gradients, bool[] done)
+    private void Backward(Segment segment, Tensor?[] gradients, bool?[] finite)
     {
         Receive<InputGradient>(m => m.Step == _current!.Step && m.Segment == segment, m =>
         {
@@ -173,9 +174,25 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
         });
         Receive<BackwardDone>(m => m.Step == _current!.Step && segment == Segment.Stem, m =>
         {
-            done[m.Tower] = true;
-            if (done.Any(d => !d)) return;
-            foreach (var t in _towers) t.Tell(new ApplyUpdate(_current!.Step, _current.LearningRate));
+            finite[m.Tower] = m.GradientsFinite;
+            if (finite.Any(f => f is null)) return;
+            double scale = _lossScaler.Scale;
+            switch (_lossScaler.AfterStep(finite.All(f => f == true)))
+            {
+                case LossScaleVerdict.Stop:
+                    Fail($"step {_current!.Step}: fp16 gradients overflowed at loss scale {scale} (alexnet.train.loss-scale, " +
+                         $"{_settings.Compute.LossScaleMode.Name()}): " +
+                         (_settings.Compute.LossScaleMode == LossScaleMode.Static ? "lower the scale, or make it dynamic" : "they overflow even unscaled: the run diverged; lower the learning rate"));
+                    return;
+                case LossScaleVerdict.Skip:
+                    _log.Info("step {0}: fp16 gradients overflowed at loss scale {1}; the update is skipped and the scale is now {2}",
+                        _current!.Step, scale, _lossScaler.Scale);
+                    foreach (var t in _towers) t.Tell(new ApplyUpdate(_current.Step, _current.LearningRate, Skip: true));
+                    break;
+                default:
+                    foreach (var t in _towers) t.Tell(new ApplyUpdate(_current!.Step, _current.LearningRate));
+                    break;
+            }
             EnterUpdating();
         });
         Batches();
@@ -190,7 +207,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
             if (applied.Any(a => !a)) return;
             var finished = _current!;
             _current = null;
-            _progress.TrainingStepDone(finished, _listener);
+            _progress.TrainingStepDone(finished, _listener, _lossScaler);
             bool lastOfEpoch = finished.Key.Index == _progress.BatchesPerEpoch - 1 || NoBatchesLeft;
             if (ValidationBatches() == 0 && lastOfEpoch)
             {
@@ -246,6 +263,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
         if (_settings.MaxSteps > 0) totalSteps = Math.Min(totalSteps, _settings.MaxSteps);
         _schedule = LearningRateSchedule.Create(_settings.Schedule, _settings.LearningRate, _settings.Epochs, perEpoch, _settings.MaxSteps);
         _progress = new RunProgress(_settings, perEpoch, totalSteps, ValidationBatches());
+        _lossScaler = new LossScaler(_settings.Compute);
 
         CoordinatorState? resumed = null;
         if (_settings.CheckpointDir is { } dir)
@@ -267,6 +285,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
                 if (resumed.Seed != _settings.Seed) { Fail($"checkpoint {r.Folder} was made with seed {resumed.Seed}, this run has seed {_settings.Seed}"); return; }
                 _progress.Restore(resumed);
                 _schedule.Restore(resumed.ScheduleState);
+                _lossScaler.Restore(resumed.LossScale, resumed.LossScaleGoodSteps, resumed.SkippedSteps);
                 (_bestValidationTop1, _bestStep) = (resumed.BestValidationTop1, resumed.BestStep);
                 Notice($"resuming from {r.Folder} (step {resumed.Step}, epoch {resumed.NextEpoch + 1}, batch {resumed.NextBatch + 1})");
             }
@@ -326,15 +345,16 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
         double epochPosition = key.Epoch + (double)key.Index / _progress.BatchesPerEpoch;
         double rate = _schedule.RateAt(_progress.Step, epochPosition);
         _current = new ActiveStep(id, key, batch, rate, Stopwatch.StartNew());
+        double lossScale = train ? _lossScaler.Scale : 1;
         if (_shareInputs)
         {
             for (int t = 0; t < _towers.Count; t++)
-                _towers[t].Tell(new BeginStep(id, batch, train, next.Inputs[_towerDevices[t]].alias().DetachFromDisposeScope()));
+                _towers[t].Tell(new BeginStep(id, batch, train, next.Inputs[_towerDevices[t]].alias().DetachFromDisposeScope(), lossScale));
         }
         else
         {
             _pixelBuffers?.Share(batch.Pixels, _towers.Count);
-            foreach (var t in _towers) t.Tell(new BeginStep(id, batch, train));
+            foreach (var t in _towers) t.Tell(new BeginStep(id, batch, train, LossScale: lossScale));
         }
         EnterForward(Segment.Stem);
         PrepareAhead();
@@ -390,7 +410,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
         if (!float.IsFinite(step.Loss))
         {
             Fail($"step {step.Step}: the loss is {step.Loss} (diverged; lower the learning rate" +
-                 (_settings.Compute.Precision == Precision.Fp16 ? $", or the fp16 loss scale {_settings.Compute.LossScale} (alexnet.train.loss-scale) if gradients overflowed)" : ")"));
+                 (_settings.Compute.Precision == Precision.Fp16 ? "; in fp16 the activations may have passed 65504: bf16 has fp32's range)" : ")"));
             return;
         }
         SendBackward(Segment.Fc8, leaf.grad!);
@@ -401,7 +421,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
     {
         var slices = StepRouting.Slice(fullGradient, _current!.Widths[(int)segment]!);
         for (int t = 0; t < _towers.Count; t++) _towers[t].Tell(new BackwardSegment(_current.Step, segment, slices[t]));
-        Become(() => Backward(segment, new Tensor?[_towers.Count], new bool[_towers.Count]));
+        Become(() => Backward(segment, new Tensor?[_towers.Count], new bool?[_towers.Count]));
         ArmTimeout($"step {_current.Step}: waiting for the towers' {segment} gradients");
     }
 

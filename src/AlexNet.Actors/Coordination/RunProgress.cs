@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Akka.Actor;
 using AlexNet.Actors.Protocol;
 using AlexNet.Actors.Training;
+using AlexNet.Model;
 
 namespace AlexNet.Actors.Coordination;
 
@@ -45,7 +46,7 @@ internal sealed class RunProgress(TrainingSettings settings, int batchesPerEpoch
 
     public void Start() { _run.Start(); _epoch.Start(); }
 
-    public void TrainingStepDone(ActiveStep step, IActorRef listener)
+    public void TrainingStepDone(ActiveStep step, IActorRef listener, LossScaler lossScaler)
     {
         double seconds = step.Clock.Elapsed.TotalSeconds;
         _stepSeconds = _stepSeconds == 0 ? seconds : 0.9 * _stepSeconds + 0.1 * seconds;
@@ -62,7 +63,8 @@ internal sealed class RunProgress(TrainingSettings settings, int batchesPerEpoch
             var remainingSteps = totalSteps - Step;
             TimeSpan? remaining = _stepSeconds > 0 ? TimeSpan.FromSeconds(remainingSteps * _stepSeconds * (1 + (double)validationBatches / Math.Max(1, batchesPerEpoch) / 3)) : null;
             listener.Tell(new StepCompleted(Step - 1, Epoch, step.Key.Index, batchesPerEpoch, step.Loss, step.Errors.Top1, step.Errors.Top5,
-                step.LearningRate, _epochImages / Math.Max(1e-9, _epoch.Elapsed.TotalSeconds), _run.Elapsed, remaining));
+                step.LearningRate, _epochImages / Math.Max(1e-9, _epoch.Elapsed.TotalSeconds), _run.Elapsed, remaining,
+                lossScaler.ChecksGradients ? new LossScaleState(lossScaler.Scale, lossScaler.SkippedSteps) : null));
         }
     }
 

@@ -59,6 +59,9 @@ public sealed record RunConfiguration(AlexNetConfig Model, TrainingSettings Trai
                 Precision = Precisions.Parse(Str(c, "alexnet.train.precision"))
                     ?? throw new ConfigurationFileException($"alexnet.train.precision = {Str(c, "alexnet.train.precision")}: expected fp32, bf16 or fp16"),
                 LossScale = Double(c, "alexnet.train.loss-scale"),
+                LossScaleMode = LossScaleModes.Parse(Str(c, "alexnet.train.loss-scale-mode"))
+                    ?? throw new ConfigurationFileException($"alexnet.train.loss-scale-mode = {Str(c, "alexnet.train.loss-scale-mode")}: expected dynamic or static"),
+                LossScaleGrowthInterval = Int(c, "alexnet.train.loss-scale-growth-interval"),
                 PinnedMemory = Bool(c, "alexnet.train.pinned-memory"),
             },
         };

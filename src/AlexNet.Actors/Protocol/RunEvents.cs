@@ -12,9 +12,13 @@ namespace AlexNet.Actors.Protocol;
 /// </summary>
 public sealed record TrainingStarted(long FromStep, string? Checkpoint);
 
-/// <summary>Every `log-every` steps: the latest step's figures.</summary>
+/// <summary>Every `log-every` steps: the latest step's figures; <paramref name="Fp16"/> only in fp16 runs.</summary>
 public sealed record StepCompleted(long Step, int Epoch, int BatchInEpoch, int BatchesPerEpoch, float Loss,
-    double Top1Error, double Top5Error, double LearningRate, double ImagesPerSecond, TimeSpan Elapsed, TimeSpan? Remaining);
+    double Top1Error, double Top5Error, double LearningRate, double ImagesPerSecond, TimeSpan Elapsed, TimeSpan? Remaining,
+    LossScaleState? Fp16 = null);
+
+/// <summary>An fp16 run's loss scale for the next step, and how many steps it has skipped because their gradients overflowed.</summary>
+public sealed record LossScaleState(double Scale, long SkippedSteps);
 
 /// <summary>After each epoch (and its validation, when enabled).</summary>
 public sealed record EpochCompleted(int Epoch, long Steps, double TrainLoss, double TrainTop1Error, double TrainTop5Error,

@@ -15,7 +15,7 @@ namespace AlexNet.Actors.Protocol;
 /// <paramref name="Config"/>, with these initial weights (CPU tensors, taken over by the tower)
 /// or, when <paramref name="RestoreFrom"/> is set, the weights and momentum of that checkpoint
 /// shard (verified against its SHA-256 first); this optimiser; the dataset statistics for input
-/// normalisation; the precision, memory format, loss scale and host-copy mode of its layers
+/// normalisation; the precision, memory format and host-copy mode of its layers
 /// (<paramref name="Compute"/>; null: fp32, contiguous). Reply: <see cref="TowerReady"/> or <see cref="TowerFailed"/>.
 /// </summary>
 public sealed record InitializeTower(
@@ -47,9 +47,11 @@ public sealed record TowerReady(int Index, long Parameters, string Device);
 /// <paramref name="Input"/> carries the normalised images already (towers in the coordinator's
 /// process sharing a device get one normalised tensor, by reference, instead of K copies).
 /// <paramref name="Train"/> false = evaluation: no graph, no dropout, no backward.
+/// <paramref name="LossScale"/>: fp16 training, the multiplier of this step's gradients inside the
+/// tower (<see cref="LossScaler"/>); 1 otherwise.
 /// Reply: <see cref="SegmentOutput"/> for <see cref="Segment.Stem"/>.
 /// </summary>
-public sealed record BeginStep(long Step, ImageBatch Batch, bool Train, Tensor? Input = null);
+public sealed record BeginStep(long Step, ImageBatch Batch, bool Train, Tensor? Input = null, double LossScale = 1);
 
 /// <summary>
 /// Coordinator → every tower: run <paramref name="Segment"/> (Trunk, Fc6, Fc7 or Fc8) on the full
@@ -71,11 +73,19 @@ public sealed record BackwardSegment(long Step, Segment Segment, Tensor OutputGr
 /// <summary>Tower → coordinator: ∂L/∂(full input of the segment) as seen through this tower; the coordinator sums them.</summary>
 public sealed record InputGradient(long Step, int Tower, Segment Segment, Tensor Gradient);
 
-/// <summary>Tower → coordinator: backward reached the image; gradients of every parameter are complete.</summary>
-public sealed record BackwardDone(long Step, int Tower);
+/// <summary>
+/// Tower → coordinator: backward reached the image; gradients of every parameter are complete (and
+/// unscaled). <paramref name="GradientsFinite"/> false: a loss-scaled step overflowed in this tower
+/// (only loss-scaled steps are checked; others report true).
+/// </summary>
+public sealed record BackwardDone(long Step, int Tower, bool GradientsFinite = true);
 
-/// <summary>Coordinator → every tower: apply the SGD update with this learning rate. Reply: <see cref="UpdateApplied"/>.</summary>
-public sealed record ApplyUpdate(long Step, double LearningRate);
+/// <summary>
+/// Coordinator → every tower: apply the SGD update with this learning rate, or with
+/// <paramref name="Skip"/> drop this step's gradients and leave weights and momentum as they are
+/// (an fp16 step whose gradients overflowed somewhere). Reply: <see cref="UpdateApplied"/>.
+/// </summary>
+public sealed record ApplyUpdate(long Step, double LearningRate, bool Skip = false);
 
 /// <summary>Tower → coordinator: weights updated, step state freed; ready for the next step.</summary>
 public sealed record UpdateApplied(long Step, int Tower);

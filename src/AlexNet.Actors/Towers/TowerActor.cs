@@ -27,7 +27,6 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
     private SgdMomentum? _sgd;
     private InputNormalizer? _normalizer;
     private long _runSeed;
-    private double _lossScale = 1; // fp16: gradients inside the segments are this many times the true ones (LossScaling)
     private TowerStep? _step;
 
     public IStash Stash { get; set; } = null!;
@@ -102,7 +101,6 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
         _index = m.Index;
         _runSeed = m.RunSeed;
         var compute = m.Compute ?? ComputeOptions.Default;
-        _lossScale = compute.EffectiveLossScale;
         _tower = new Tower(m.Config, m.Index, compute: compute);
         if (m.RestoreFrom is null) WeightMapping.Load(_tower, m.Weights);
         foreach (var w in m.Weights.Values) w.Dispose();
@@ -116,7 +114,7 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
 
     private void Begin(BeginStep m)
     {
-        _step = new TowerStep(m.Step, m.Train);
+        _step = new TowerStep(m.Step, m.Train, m.Train ? m.LossScale : 1);
         Become(InStep);
         using var scope = NewDisposeScope();
         var image = m.Input is { } given ? OnDevice(given, scope) : _normalizer!.Normalize(m.Batch);
@@ -165,17 +163,18 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
         if (!step.Train) throw new InvalidOperationException($"step {m.Step} is an evaluation step: no backward");
         using var scope = NewDisposeScope();
         var gradient = OnDevice(m.OutputGradient, scope);
-        if (_lossScale != 1) gradient = LossScaling.Scale(gradient, _lossScale);
+        if (step.LossScale != 1) gradient = LossScaling.Scale(gradient, step.LossScale);
         step.Output(m.Segment).backward(new[] { gradient });
         if (m.Segment == Segment.Stem)
         {
             step.Release(m.Segment);
-            Reply(new BackwardDone(m.Step, _index));
+            bool finite = step.LossScale == 1 || LossScaling.UnscaleGradientsAndCheck(_tower!.parameters(), step.LossScale);
+            Reply(new BackwardDone(m.Step, _index, finite));
             return;
         }
         var inputGrad = step.Input(m.Segment)!.grad ?? throw new InvalidOperationException($"no input gradient for {m.Segment}");
         inputGrad.DetachFromDisposeScope();
-        LossScaling.Unscale(inputGrad, _lossScale);
+        LossScaling.Unscale(inputGrad, step.LossScale);
         step.Release(m.Segment);
         Reply(new InputGradient(m.Step, _index, m.Segment, inputGrad));
     }
@@ -183,9 +182,8 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
     private void Update(ApplyUpdate m)
     {
         CurrentStep(m.Step);
-        if (_lossScale != 1) LossScaling.UnscaleGradients(_tower!.parameters(), _lossScale);
-        _sgd!.Step(m.LearningRate);
-        _sgd.ZeroGrad();
+        if (!m.Skip) _sgd!.Step(m.LearningRate);
+        _sgd!.ZeroGrad();
         EndStep();
         Reply(new UpdateApplied(m.Step, _index));
     }

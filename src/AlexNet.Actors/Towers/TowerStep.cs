@@ -8,7 +8,7 @@ namespace AlexNet.Actors.Towers;
 /// gradient goes back to the coordinator), the output with its autograd graph (until its backward),
 /// and the dropout mask. Everything is freed when the step ends.
 /// </summary>
-internal sealed class TowerStep(long step, bool train) : IDisposable
+internal sealed class TowerStep(long step, bool train, double lossScale) : IDisposable
 {
     private readonly Tensor?[] _inputs = new Tensor?[Segments.All.Length];
     private readonly Tensor?[] _outputs = new Tensor?[Segments.All.Length];
@@ -16,6 +16,8 @@ internal sealed class TowerStep(long step, bool train) : IDisposable
 
     public long Step { get; } = step;
     public bool Train { get; } = train;
+    /// <summary>fp16: gradients inside the segments are this many times the true ones (LossScaling); else 1.</summary>
+    public double LossScale { get; } = lossScale;
 
     public void Keep(Segment segment, Tensor? input, Tensor output, Tensor? mask)
     {

@@ -16,14 +16,14 @@ public sealed class ReferenceTrainer : IDisposable
     private readonly InputNormalizer _normalizer;
     private readonly SgdMomentum _sgd;
     private readonly long _seed;
-    private readonly double _lossScale;
+    private readonly LossScaler _lossScaler;
 
     public ReferenceAlexNet Network { get; }
 
     public ReferenceTrainer(AlexNetConfig config, TrainingSettings settings, DatasetStatistics statistics, Device device)
     {
         _seed = settings.Seed;
-        _lossScale = settings.Compute.EffectiveLossScale;
+        _lossScaler = new LossScaler(settings.Compute);
         var cpuNet = new ReferenceAlexNet(config, compute: settings.Compute);
         PaperInit.Initialize(cpuNet, settings.Seed);
         Network = device.type == DeviceType.CPU ? cpuNet : (ReferenceAlexNet)cpuNet.to(device);
@@ -31,7 +31,13 @@ public sealed class ReferenceTrainer : IDisposable
         _normalizer = new InputNormalizer(statistics, device, settings.Compute.PinnedMemory);
     }
 
-    /// <summary>One SGD step; returns the loss and the batch's top-k errors.</summary>
+    /// <summary>fp16: the loss scale of the next step and the steps skipped so far; the towers' coordinator keeps the same.</summary>
+    public LossScaler LossScaler => _lossScaler;
+
+    /// <summary>
+    /// One SGD step; returns the loss and the batch's top-k errors. An fp16 step whose gradients
+    /// overflow is skipped as the coordinator skips it (or throws, where the towers' run would stop).
+    /// </summary>
     public (float Loss, TopKErrors Errors) Step(ImageBatch batch, long step, double learningRate)
     {
         using var scope = NewDisposeScope();
@@ -40,13 +46,17 @@ public sealed class ReferenceTrainer : IDisposable
         var masks = new DropoutMasks(_seed, step, Network.Config.Towers, Network.Config.Dropout);
         var logits = Network.Forward(x, masks);
         var loss = F.cross_entropy(logits, labels);
-        if (_lossScale == 1) loss.backward();
+        double scale = _lossScaler.Scale;
+        bool finite = true;
+        if (scale == 1) loss.backward();
         else
         {
-            LossScaling.Scale(loss, _lossScale).backward();
-            LossScaling.UnscaleGradients(Network.parameters(), _lossScale);
+            LossScaling.Scale(loss, scale).backward();
+            finite = LossScaling.UnscaleGradientsAndCheck(Network.parameters(), scale);
         }
-        _sgd.Step(learningRate);
+        var verdict = _lossScaler.AfterStep(finite);
+        if (verdict == LossScaleVerdict.Stop) throw new InvalidOperationException($"step {step}: fp16 gradients overflowed at loss scale {scale}");
+        if (verdict == LossScaleVerdict.Apply) _sgd.Step(learningRate);
         _sgd.ZeroGrad();
         return (loss.item<float>(), TopKErrors.Of(logits.detach(), labels));
     }

@@ -20,7 +20,8 @@ public static class TrainFlags
         ("checkpoint-dir", "alexnet.checkpoint.dir"), ("checkpoint-every", "alexnet.checkpoint.every-steps"),
         ("resume", "alexnet.checkpoint.resume"), ("tf32", "alexnet.train.tf32"),
         ("memory-format", "alexnet.model.memory-format"), ("precision", "alexnet.train.precision"),
-        ("loss-scale", "alexnet.train.loss-scale"), ("pinned-memory", "alexnet.train.pinned-memory"),
+        ("loss-scale", "alexnet.train.loss-scale"), ("loss-scale-mode", "alexnet.train.loss-scale-mode"),
+        ("loss-scale-growth-interval", "alexnet.train.loss-scale-growth-interval"), ("pinned-memory", "alexnet.train.pinned-memory"),
     };
 
     public const string Help = """
@@ -43,7 +44,9 @@ public static class TrainFlags
           --tf32 on|off       TF32 math on Ampere+ GPUs (off)
           --memory-format contiguous|channels-last   layout of convolutions (contiguous)
           --precision fp32|bf16|fp16  type of conv/fc layers; weights, LRN and loss stay fp32 (fp32)
-          --loss-scale S      fp16 gradient scale, a power of two (1024)
+          --loss-scale S      fp16 gradient scale, a power of two; with a dynamic scale, the first (65536)
+          --loss-scale-mode dynamic|static  fp16: skip overflowing steps and halve the scale, or stop (dynamic)
+          --loss-scale-growth-interval N    dynamic fp16 scale: doubles after N finite steps in a row (2000)
           --pinned-memory on|off  CUDA: asynchronous batch copies from page-locked memory (on)
         """;
 

@@ -12,7 +12,8 @@ public static class TrainingConsole
             case StepCompleted s:
                 Console.WriteLine($"step {s.Step + 1,7}  epoch {s.Epoch + 1} [{s.BatchInEpoch + 1}/{s.BatchesPerEpoch}]  loss {s.Loss:F4}  " +
                                   $"top-1 err {s.Top1Error:P1}  top-5 err {s.Top5Error:P1}  lr {s.LearningRate:G3}  {s.ImagesPerSecond:F1} img/s  " +
-                                  $"elapsed {Format(s.Elapsed)}  ETA {(s.Remaining is { } r ? Format(r) : "?")}");
+                                  $"elapsed {Format(s.Elapsed)}  ETA {(s.Remaining is { } r ? Format(r) : "?")}" +
+                                  (s.Fp16 is { } fp16 ? $"  loss scale {fp16.Scale:G} ({fp16.SkippedSteps} skipped)" : ""));
                 break;
             case EpochCompleted ep:
                 var val = ep.ValidationTop1Error is { } v1

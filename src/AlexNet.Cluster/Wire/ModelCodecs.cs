@@ -20,12 +20,14 @@ public static class ModelCodecs
 
     public static void Compute(this WireWriter w, ComputeOptions c)
     {
-        w.Int((int)c.MemoryFormat); w.Int((int)c.Precision); w.Double(c.LossScale); w.Bool(c.PinnedMemory);
+        w.Int((int)c.MemoryFormat); w.Int((int)c.Precision); w.Double(c.LossScale); w.Int((int)c.LossScaleMode); w.Int(c.LossScaleGrowthInterval);
+        w.Bool(c.PinnedMemory);
     }
 
     public static ComputeOptions Compute(this WireReader r) => new ComputeOptions
     {
-        MemoryFormat = r.Enum<MemoryFormat>(r.Int()), Precision = r.Enum<Precision>(r.Int()), LossScale = r.Double(), PinnedMemory = r.Bool(),
+        MemoryFormat = r.Enum<MemoryFormat>(r.Int()), Precision = r.Enum<Precision>(r.Int()), LossScale = r.Double(),
+        LossScaleMode = r.Enum<LossScaleMode>(r.Int()), LossScaleGrowthInterval = r.Int(), PinnedMemory = r.Bool(),
     };
 
     public static void Statistics(this WireWriter w, DatasetStatistics s)

@@ -17,8 +17,8 @@ internal static class TowerCodecs
             r.Long(), r.Statistics(), r.Shard(), r.Compute()));
         c.Register<TowerReady>("t.ready", (w, m) => { w.Int(m.Index); w.Long(m.Parameters); w.String(m.Device); },
             r => new TowerReady(r.Int(), r.Long(), r.String()));
-        c.Register<BeginStep>("t.begin", (w, m) => { w.Long(m.Step); w.Batch(m.Batch); w.Bool(m.Train); },
-            r => new BeginStep(r.Long(), r.Batch(), r.Bool()));
+        c.Register<BeginStep>("t.begin", (w, m) => { w.Long(m.Step); w.Batch(m.Batch); w.Bool(m.Train); w.Double(m.LossScale); },
+            r => new BeginStep(r.Long(), r.Batch(), r.Bool(), LossScale: r.Double()));
         c.Register<WireForwardSegment>("t.fwd", (w, m) => { w.Long(m.Step); w.Int((int)m.Segment); w.Tensor(m.Input); },
             r => new WireForwardSegment(r.Long(), r.Segment(), r.Tensor()));
         c.Register<WireSegmentOutput>("t.out", (w, m) => { w.Long(m.Step); w.Int(m.Tower); w.Int((int)m.Segment); w.Tensor(m.Output); },
@@ -27,8 +27,10 @@ internal static class TowerCodecs
             r => new WireBackwardSegment(r.Long(), r.Segment(), r.Tensor()));
         c.Register<WireInputGradient>("t.grad", (w, m) => { w.Long(m.Step); w.Int(m.Tower); w.Int((int)m.Segment); w.Tensor(m.Gradient); },
             r => new WireInputGradient(r.Long(), r.Int(), r.Segment(), r.Tensor()));
-        c.Register<BackwardDone>("t.bdone", (w, m) => { w.Long(m.Step); w.Int(m.Tower); }, r => new BackwardDone(r.Long(), r.Int()));
-        c.Register<ApplyUpdate>("t.apply", (w, m) => { w.Long(m.Step); w.Double(m.LearningRate); }, r => new ApplyUpdate(r.Long(), r.Double()));
+        c.Register<BackwardDone>("t.bdone", (w, m) => { w.Long(m.Step); w.Int(m.Tower); w.Bool(m.GradientsFinite); },
+            r => new BackwardDone(r.Long(), r.Int(), r.Bool()));
+        c.Register<ApplyUpdate>("t.apply", (w, m) => { w.Long(m.Step); w.Double(m.LearningRate); w.Bool(m.Skip); },
+            r => new ApplyUpdate(r.Long(), r.Double(), r.Bool()));
         c.Register<UpdateApplied>("t.applied", (w, m) => { w.Long(m.Step); w.Int(m.Tower); }, r => new UpdateApplied(r.Long(), r.Int()));
         c.Register<SaveShard>("t.save", (w, m) => { w.Long(m.Step); w.String(m.Path); }, r => new SaveShard(r.Long(), r.String()));
         c.Register<ShardSaved>("t.saved", (w, m) => { w.Long(m.Step); w.Int(m.Tower); w.String(m.Path); w.String(m.Sha256); w.Long(m.Bytes); },
