@@ -49,8 +49,10 @@ public class TowerEquivalenceTests
         var refLoss = nn.functional.cross_entropy(refLogits, labels);
         refLoss.backward();
 
-        Assert.True(towerLogits.allclose(refLogits, rtol: 1e-5, atol: 1e-6), "logits differ");
-        Assert.Equal(refLoss.item<float>(), towerLoss, tolerance: 1e-5);
+        // The towers' convolutions and sums run in other kernels than the grouped reference's, so they
+        // round differently (by about 1e-7 relative here, more on other CPUs); a wrong slice or route differs by O(1).
+        Assert.True(towerLogits.allclose(refLogits, rtol: 1e-4, atol: 1e-5), "logits differ");
+        Assert.Equal(refLoss.item<float>(), towerLoss, tolerance: 1e-4);
 
         var refGrads = reference.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!);
         foreach (var (name, _) in reference.named_parameters())
@@ -62,7 +64,7 @@ public class TowerEquivalenceTests
                 var actual = towers[t].named_parameters().Single(p => p.name == name).parameter.grad!;
                 var err = (actual - expected).abs().max().item<float>();
                 var scale = expected.abs().max().item<float>();
-                Assert.True(err <= 1e-5 * Math.Max(1, scale), $"tower {t} {name}: max error {err} (scale {scale})");
+                Assert.True(err <= 1e-4 * Math.Max(1, scale), $"tower {t} {name}: max error {err} (scale {scale})");
             }
         }
         foreach (var t in towers) t.Dispose();
