@@ -55,6 +55,11 @@ public sealed class RunRecorder : IDisposable
                     _events?.Scalar("train/top5_error", s.Top5Error, step);
                     _events?.Scalar("train/learning_rate", s.LearningRate, step);
                     _events?.Scalar("train/images_per_second", s.ImagesPerSecond, step);
+                    if (s.Fp16 is { } fp16)
+                    {
+                        _events?.Scalar("train/loss_scale", fp16.Scale, step);
+                        _events?.Scalar("train/skipped_steps", fp16.SkippedSteps, step);
+                    }
                     break;
                 case EpochCompleted ep:
                     _csv.Add(ep);
