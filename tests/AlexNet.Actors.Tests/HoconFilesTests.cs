@@ -1,4 +1,5 @@
 using AlexNet.Actors.Hosting;
+using AlexNet.Model;
 using Xunit;
 
 namespace AlexNet.Actors.Tests;
@@ -64,6 +65,22 @@ public sealed class HoconFilesTests : IDisposable
             """);
         var config = HoconFiles.Load(file, NoOverrides);
         Assert.Equal(7, RunConfiguration.From(config).Training.Schedule.Patience);
+    }
+
+    [Fact]
+    public void The_fp16_loss_scale_keys_are_read_and_a_bad_mode_or_interval_is_refused_naming_the_key()
+    {
+        var run = RunConfiguration.From(HoconFiles.Load(Write("fp16.conf",
+            "alexnet.train { precision = fp16, loss-scale = 4096, loss-scale-mode = static, loss-scale-growth-interval = 500 }"), NoOverrides));
+        Assert.Equal((Precision.Fp16, 4096.0, LossScaleMode.Static, 500),
+            (run.Training.Compute.Precision, run.Training.Compute.LossScale, run.Training.Compute.LossScaleMode, run.Training.Compute.LossScaleGrowthInterval));
+        var defaults = RunConfiguration.From(HoconFiles.Load(Write("plain.conf", "alexnet.train.precision = fp16"), NoOverrides)).Training.Compute;
+        Assert.Equal((65536.0, LossScaleMode.Dynamic, 2000), (defaults.LossScale, defaults.LossScaleMode, defaults.LossScaleGrowthInterval));
+
+        var mode = Assert.Throws<ConfigurationFileException>(() => RunConfiguration.From(HoconFiles.Load(Write("mode.conf", "alexnet.train.loss-scale-mode = auto"), NoOverrides)));
+        Assert.Contains("alexnet.train.loss-scale-mode = auto: expected dynamic or static", mode.Message);
+        var interval = Assert.ThrowsAny<Exception>(() => RunConfiguration.From(HoconFiles.Load(Write("interval.conf", "alexnet.train.loss-scale-growth-interval = 0"), NoOverrides)));
+        Assert.Contains("loss-scale-growth-interval", interval.Message);
     }
 
     private string Write(string name, string text)
