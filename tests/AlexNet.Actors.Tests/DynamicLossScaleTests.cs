@@ -9,10 +9,10 @@ using Xunit.Abstractions;
 namespace AlexNet.Actors.Tests;
 
 /// <summary>
-/// fp16 runs through the towers with a loss scale far too large to start with (2^24, where this
-/// network's fp16 gradients overflow): a dynamic scale skips those steps and halves itself until the
-/// gradients fit, exactly as the one-process reference does; a static one stops the run; a resumed
-/// run goes on with the scale it had reached.
+/// fp16 runs through the towers with a loss scale far too large to start with (this network's fp16
+/// gradients overflow above about 2^16): a dynamic scale skips those steps, leaving the weights as the
+/// one-process reference leaves them, and halves itself until the gradients fit; a static one stops
+/// the run; a resumed run goes on with the scale it had reached.
 /// </summary>
 public class DynamicLossScaleTests(ITestOutputHelper output) : IDisposable
 {
@@ -40,27 +40,41 @@ public class DynamicLossScaleTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task A_dynamic_scale_skips_overflowing_steps_halves_itself_and_the_actors_skip_what_the_reference_skips()
     {
-        const int steps = 12, perEpoch = 128 / Batch;
-        // From 2^20 this network's fp16 gradients overflow for about six halvings.
+        const int steps = 12, perEpoch = 128 / Batch, certain = 3;
+        // From 2^20: this network's fp16 gradients overflow down to about 2^16 (measured here), so the
+        // first three steps (2^20, 2^19, 2^18) overflow with a wide margin on any machine; where the
+        // scale first fits depends on rounding, which other CPUs may do differently.
         var settings = Settings(LossScaleMode.Dynamic, steps, scale: 1 << 20);
         var (finished, failed, events) = await Run(settings);
         Assert.Null(failed);
         foreach (var s in events) output.WriteLine($"step {s.Step}: loss {s.Loss:F4}, next scale {s.Fp16!.Scale}, skipped {s.Fp16.SkippedSteps}");
 
+        // Skipped steps leave every tower's weights as they were: each loss is the reference's on its initial weights.
         var data = TestSetup.Data(train: 128);
         using var reference = new ReferenceTrainer(TestSetup.Tiny(2) with { Classes = 10 }, settings, data.Statistics, TorchSharp.torch.CPU);
-        for (int s = 0; s < steps; s++)
+        for (int s = 0; s < certain; s++)
         {
             float loss = reference.Step(TestSetup.TrainBatch(data, settings.Seed, Batch, s / perEpoch, s % perEpoch), s, settings.LearningRate).Loss;
-            output.WriteLine($"reference step {s}: loss {loss:F4}, next scale {reference.LossScaler.Scale}");
-            // A step the towers applied and the reference skipped (or the reverse) would part the losses from there on.
-            Assert.True(Math.Abs(loss - finished!.Losses[s]) <= 1e-2 * loss, $"step {s}: actors {finished.Losses[s]}, fp16 reference {loss}");
-            Assert.Equal(reference.LossScaler.Scale, events[s].Fp16!.Scale);
-            Assert.Equal(reference.LossScaler.SkippedSteps, events[s].Fp16!.SkippedSteps);
+            Assert.True(Math.Abs(loss - finished!.Losses[s]) <= 1e-3 * loss, $"step {s}: actors {finished.Losses[s]}, fp16 reference {loss}");
+            Assert.Equal(s + 1, reference.LossScaler.SkippedSteps);
+            Assert.Equal((double)(1 << (19 - s)), events[s].Fp16!.Scale);
+            Assert.Equal(s + 1, events[s].Fp16!.SkippedSteps);
         }
-        var last = events[^1].Fp16!;
-        Assert.InRange(last.SkippedSteps, 1, steps - 3);
-        Assert.True(last.Scale < 1 << 20, "the scale came down");
+
+        // Then the rule: a skipped step halves the scale, an applied one keeps it or (after 3 in a row) doubles it.
+        double scale = 1 << 20;
+        int inARow = 0;
+        for (int s = 0; s < steps; s++)
+        {
+            var now = events[s].Fp16!;
+            bool skipped = now.SkippedSteps > (s == 0 ? 0 : events[s - 1].Fp16!.SkippedSteps);
+            inARow = skipped ? 0 : inARow + 1;
+            double expected = skipped ? scale / 2 : inARow == 3 ? scale * 2 : scale;
+            if (inARow == 3) inARow = 0;
+            Assert.Equal(expected, now.Scale);
+            scale = now.Scale;
+        }
+        Assert.True(events[^1].Fp16!.SkippedSteps < steps - 2, "the scale came down to one that fits, and steps were applied");
         Assert.All(finished!.Losses, l => Assert.True(float.IsFinite(l)));
     }
 

@@ -82,6 +82,53 @@ public class TowerActorTests() : TestKit(TestSetup.Akka)
     }
 
     [Fact]
+    public void An_fp16_step_that_overflows_reports_it_and_a_skipped_update_leaves_weights_momentum_and_gradients_clean()
+    {
+        var config = TestSetup.Tiny(2);
+        var data = TestSetup.Data();
+        var fp16 = new ComputeOptions { Precision = Precision.Fp16 };
+        IActorRef Fp16Tower()
+        {
+            var tower = Sys.ActorOf(TowerActor.Props("cpu", 1));
+            tower.Tell(new InitializeTower(0, config, PaperInit.TowerWeights(config, seed: 1)[0], 0.9, 5e-4, MomentumForm.Paper, 1, data.Statistics, Compute: fp16));
+            ExpectMsg<TowerReady>(TimeSpan.FromSeconds(30));
+            return tower;
+        }
+        bool Step(IActorRef tower, long step, double scale, bool skip)
+        {
+            tower.Tell(new BeginStep(step, TestSetup.TrainBatch(data, 1, 4, 0, 0), Train: true, LossScale: scale));
+            var stem = ExpectMsg<SegmentOutput>(TimeSpan.FromSeconds(10));
+            using TorchSharp.Scalar small = 1e-3;
+            tower.Tell(new BackwardSegment(step, Segment.Stem, full_like(stem.Output, small)));
+            bool finite = ExpectMsg<BackwardDone>(TimeSpan.FromSeconds(10)).GradientsFinite;
+            tower.Tell(new ApplyUpdate(step, 0.01, Skip: skip));
+            ExpectMsg<UpdateApplied>(TimeSpan.FromSeconds(10));
+            return finite;
+        }
+        TowerWeights Weights(IActorRef tower) { tower.Tell(new GetTowerWeights()); return ExpectMsg<TowerWeights>(); }
+
+        var skipping = Fp16Tower();
+        var before = Weights(skipping);
+        // A gradient of 1e-3 per stem output times 2^24 is far past fp16's 65504 inside the convolutions.
+        Assert.False(Step(skipping, 0, LossScaler.MaxScale, skip: true));
+        var afterSkip = Weights(skipping);
+        foreach (var (name, w) in before.Parameters)
+        {
+            Assert.True(w.equal(afterSkip.Parameters[name]).all().item<bool>(), $"{name} changed in a skipped step");
+            Assert.True(before.Momentum[name].equal(afterSkip.Momentum[name]).all().item<bool>(), $"momentum of {name} changed in a skipped step");
+        }
+
+        // The next step starts from clean gradients: it ends where the same step ends on a tower that never overflowed.
+        Assert.True(Step(skipping, 1, 2, skip: false));
+        var clean = Fp16Tower();
+        Assert.True(Step(clean, 1, 2, skip: false));
+        var (a, b) = (Weights(skipping), Weights(clean));
+        Assert.False(a.Parameters["conv1.weight"].equal(before.Parameters["conv1.weight"]).all().item<bool>(), "the applied step updated conv1");
+        foreach (var (name, w) in a.Parameters)
+            Assert.True(w.equal(b.Parameters[name]).all().item<bool>(), $"{name}: the skipped step's gradients leaked into the next one");
+    }
+
+    [Fact]
     public void A_message_for_the_wrong_step_breaks_the_tower_and_it_refuses_further_work()
     {
         var config = TestSetup.Tiny(2);
