@@ -19,10 +19,27 @@ public class SpeedVariantsCommandTests
         Assert.Contains("finished: 4 steps", r.Stdout);
     }
 
+    [Fact]
+    public void Train_in_fp16_shows_its_dynamic_loss_scale_and_bench_counts_the_skipped_steps()
+    {
+        var train = AlexNetProcess.Run(TimeSpan.FromMinutes(3), "train", "--data", "synthetic", "--width", "0.25", "--crop", "64", "--batch", "16",
+            "--epochs", "1", "--steps", "3", "--log-every", "1", "--loaders", "1", "--live", "off", "--precision", "fp16", "--loss-scale", "16777216");
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        Assert.Contains("fp16 (loss scale 16777216, dynamic)", train.Stdout);
+        // 2^24 overflows this network's fp16 gradients: the first step is skipped and the scale halved.
+        Assert.Matches(@"step +1 .* loss scale 8388608 \(1 skipped\)", train.Stdout);
+        Assert.Contains("finished: 3 steps", train.Stdout);
+
+        var bench = AlexNetProcess.Run(TimeSpan.FromMinutes(3), TinyBench.Concat(new[] { "--precision", "fp16" }).ToArray());
+        Assert.True(bench.ExitCode == 0, bench.Stderr);
+        Assert.Matches(@"actor/reference throughput ratio: \d+\.\d{3}; fp16 steps skipped on overflow: reference \d+, actors \d+ of 2", bench.Stdout);
+    }
+
     [Theory]
     [InlineData("--precision", "fp8", "alexnet.train.precision")]
     [InlineData("--memory-format", "nhwc", "alexnet.model.memory-format")]
     [InlineData("--loss-scale", "1000", "train.loss-scale")]
+    [InlineData("--loss-scale-mode", "sometimes", "alexnet.train.loss-scale-mode")]
     public void Train_refuses_a_bad_value_naming_its_key(string flag, string value, string key)
     {
         var r = AlexNetProcess.Run(TimeSpan.FromMinutes(2), "train", "--data", "synthetic", flag, value);
