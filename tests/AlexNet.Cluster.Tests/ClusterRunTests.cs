@@ -63,7 +63,12 @@ public sealed class ClusterRunTests(ITestOutputHelper output) : IDisposable
         // before a node started beside the others is even up, and a node joining a cluster whose
         // seed has gone keeps trying to join.
         var misfit = Start("misfit", Node("tower", 0, seed, common.Select(a => a == "0.25" ? "0.5" : a).ToArray(), "--devices", "cpu"));
+        // A node of another build (its messages are encoded otherwise), as if its program were older.
+        var oldConfig = Path.Combine(_dir, "old-build.conf");
+        File.WriteAllText(oldConfig, File.ReadAllText(common[1]) + "akka.cluster.app-version = \"1.0.0\"\n");
+        var oldBuild = Start("old-build", Node("loader", 0, seed, common.Select(a => a == common[1] ? oldConfig : a).ToArray()));
         Assert.True(misfit.WaitFor(l => l.Contains("refused by the coordinator"), Patience), "the misfit was not refused");
+        Assert.True(oldBuild.WaitFor(l => l.Contains("refused by the coordinator"), Patience), "the node of another wire protocol was not refused");
         Start("tower-a", Node("tower", 0, seed, common, "--devices", "cpu"));
         Start("tower-b", Node("tower", 0, seed, common, "--devices", "cpu"));
         Start("loader", Node("loader", 0, seed, common));
@@ -76,6 +81,8 @@ public sealed class ClusterRunTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(2, misfit.WaitForExit(Patience));
         Assert.Contains("refused by the coordinator", misfit.Output);
         Assert.Contains("alexnet.model.width: this node has 0.5, the coordinator 0.25", misfit.Output);
+        Assert.Equal(2, oldBuild.WaitForExit(Patience));
+        Assert.Contains($"it speaks wire protocol 1, the coordinator {Wire.WireProtocol.Version}", oldBuild.Output);
 
         Assert.Equal(0, coordinator.WaitForExit(Patience));
         var report = RunReport.Read(Path.Combine(_dir, "report.json"));

@@ -40,6 +40,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
     private readonly Action<object> _onEvent;
     private readonly HashSet<Address> _members = new();
     private readonly HashSet<string> _offered = new();
+    private readonly HashSet<Address> _versionRefused = new(); // refused for their wire protocol, told once in the log
     private readonly List<(TowerSeat Seat, ChannelPoint Node)> _freeTowers = new();
     private readonly List<(IActorRef Endpoint, ChannelPoint Node)> _freeLoaders = new();
     private readonly Dictionary<IActorRef, (int Index, TowerSeat Seat, ChannelPoint Node)> _towerProxies = new();
@@ -201,8 +202,15 @@ public sealed class RunHost : ReceiveActor, IWithTimers
     private void Joined(Member member)
     {
         _members.Add(member.Address);
-        if (member.HasRole(ClusterSettings.Tower) || member.HasRole(ClusterSettings.Loader))
-            NodeHost(member.Address).Tell(new Enlist(Self, _setup.Profile, _setup.Channel));
+        if (!member.HasRole(ClusterSettings.Tower) && !member.HasRole(ClusterSettings.Loader)) return;
+        if (WireProtocol.Refusal(Akka.Cluster.Cluster.Get(Context.System).SelfMember.AppVersion, member.AppVersion) is { } refusal)
+        {
+            // Refused before its offer, which this node could not read.
+            if (_versionRefused.Add(member.Address)) Notice($"refused node {member.Address}: {refusal}", isError: true);
+            NodeHost(member.Address).Tell(new NodeRefused(refusal));
+            return;
+        }
+        NodeHost(member.Address).Tell(new Enlist(Self, _setup.Profile, _setup.Channel));
     }
 
     /// <summary>Checks a node's offer; a node whose configuration differs is told why and ignored.</summary>
