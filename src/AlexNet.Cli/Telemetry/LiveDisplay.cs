@@ -60,6 +60,7 @@ public sealed class LiveDisplay
             rows.Add(new Markup($"batch {s.BatchInEpoch + 1,5}/{s.BatchesPerEpoch}  {Bar((double)(s.BatchInEpoch + 1) / s.BatchesPerEpoch)}  step {s.Step + 1}"));
             rows.Add(new Markup($"loss [bold]{s.Loss:F4}[/]   top-1 err {s.Top1Error:P1}   top-5 err {s.Top5Error:P1}   lr {s.LearningRate:G3}   " +
                                 $"[bold]{s.ImagesPerSecond:F1}[/] images/s   elapsed {TrainingConsole.Format(s.Elapsed)}   ETA [bold]{(s.Remaining is { } r ? TrainingConsole.Format(r) : "?")}[/]"));
+            if (s.Fp16 is { } fp16) rows.Add(new Markup($"fp16 loss scale {fp16.Scale:G}   steps skipped on overflow {fp16.SkippedSteps}"));
         }
         else rows.Add(new Markup("[grey]starting: towers, loaders and coordinator...[/]"));
         if (_epochRows.Count > 0)
