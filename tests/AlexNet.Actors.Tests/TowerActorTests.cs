@@ -94,12 +94,12 @@ public class TowerActorTests() : TestKit(TestSetup.Akka)
             ExpectMsg<TowerReady>(TimeSpan.FromSeconds(30));
             return tower;
         }
-        bool Step(IActorRef tower, long step, double scale, bool skip)
+        bool Step(IActorRef tower, long step, double scale, bool skip, double gradient = 1e-3)
         {
             tower.Tell(new BeginStep(step, TestSetup.TrainBatch(data, 1, 4, 0, 0), Train: true, LossScale: scale));
             var stem = ExpectMsg<SegmentOutput>(TimeSpan.FromSeconds(10));
-            using TorchSharp.Scalar small = 1e-3;
-            tower.Tell(new BackwardSegment(step, Segment.Stem, full_like(stem.Output, small)));
+            using TorchSharp.Scalar value = gradient;
+            tower.Tell(new BackwardSegment(step, Segment.Stem, full_like(stem.Output, value)));
             bool finite = ExpectMsg<BackwardDone>(TimeSpan.FromSeconds(10)).GradientsFinite;
             tower.Tell(new ApplyUpdate(step, 0.01, Skip: skip));
             ExpectMsg<UpdateApplied>(TimeSpan.FromSeconds(10));
@@ -126,6 +126,9 @@ public class TowerActorTests() : TestKit(TestSetup.Akka)
         Assert.False(a.Parameters["conv1.weight"].equal(before.Parameters["conv1.weight"]).all().item<bool>(), "the applied step updated conv1");
         foreach (var (name, w) in a.Parameters)
             Assert.True(w.equal(b.Parameters[name]).all().item<bool>(), $"{name}: the skipped step's gradients leaked into the next one");
+
+        // At a scale of 1 the check still runs: gradients that overflow fp16 unscaled are reported too.
+        Assert.False(Step(clean, 2, 1, skip: true, gradient: 1e6));
     }
 
     [Fact]

@@ -27,6 +27,7 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
     private SgdMomentum? _sgd;
     private InputNormalizer? _normalizer;
     private long _runSeed;
+    private bool _checksGradients; // fp16: whether each step's gradients are finite is reported (even at a loss scale of 1)
     private TowerStep? _step;
 
     public IStash Stash { get; set; } = null!;
@@ -101,6 +102,7 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
         _index = m.Index;
         _runSeed = m.RunSeed;
         var compute = m.Compute ?? ComputeOptions.Default;
+        _checksGradients = compute.Precision == Precision.Fp16;
         _tower = new Tower(m.Config, m.Index, compute: compute);
         if (m.RestoreFrom is null) WeightMapping.Load(_tower, m.Weights);
         foreach (var w in m.Weights.Values) w.Dispose();
@@ -168,7 +170,7 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
         if (m.Segment == Segment.Stem)
         {
             step.Release(m.Segment);
-            bool finite = step.LossScale == 1 || LossScaling.UnscaleGradientsAndCheck(_tower!.parameters(), step.LossScale);
+            bool finite = !_checksGradients || LossScaling.UnscaleGradientsAndCheck(_tower!.parameters(), step.LossScale);
             Reply(new BackwardDone(m.Step, _index, finite));
             return;
         }

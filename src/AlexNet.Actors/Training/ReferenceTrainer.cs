@@ -48,7 +48,7 @@ public sealed class ReferenceTrainer : IDisposable
         var loss = F.cross_entropy(logits, labels);
         double scale = _lossScaler.Scale;
         bool finite = true;
-        if (scale == 1) loss.backward();
+        if (!_lossScaler.ChecksGradients) loss.backward();
         else
         {
             LossScaling.Scale(loss, scale).backward();
