@@ -202,15 +202,16 @@ public sealed class RunHost : ReceiveActor, IWithTimers
     private void Joined(Member member)
     {
         _members.Add(member.Address);
-        if (!member.HasRole(ClusterSettings.Tower) && !member.HasRole(ClusterSettings.Loader)) return;
+        // Any role: a standby coordinator of another build would, on taking over, refuse every other node.
+        // Refused before its offer, which this node could not read.
         if (WireProtocol.Refusal(Akka.Cluster.Cluster.Get(Context.System).SelfMember.AppVersion, member.AppVersion) is { } refusal)
         {
-            // Refused before its offer, which this node could not read.
             if (_versionRefused.Add(member.Address)) Notice($"refused node {member.Address}: {refusal}", isError: true);
             NodeHost(member.Address).Tell(new NodeRefused(refusal));
             return;
         }
-        NodeHost(member.Address).Tell(new Enlist(Self, _setup.Profile, _setup.Channel));
+        if (member.HasRole(ClusterSettings.Tower) || member.HasRole(ClusterSettings.Loader))
+            NodeHost(member.Address).Tell(new Enlist(Self, _setup.Profile, _setup.Channel));
     }
 
     /// <summary>Checks a node's offer; a node whose configuration differs is told why and ignored.</summary>
