@@ -23,6 +23,21 @@ public class TrainingRunTests
     }
 
     [Fact]
+    public async Task A_diverging_run_stops_at_the_first_non_finite_loss_saying_so()
+    {
+        // A learning rate of 1e12 blows the weights up after the first update: the next loss is not finite.
+        var settings = new TrainingSettings { BatchSize = 16, Epochs = 1, MaxSteps = 20, LearningRate = 1e12, Seed = 4, LogEvery = 1, Validate = false };
+        var steps = new List<StepCompleted>();
+        var failure = await Assert.ThrowsAsync<TrainingFailedException>(() => LocalRun.RunAsync(new LocalRunOptions(TestSetup.Tiny(2), settings,
+            TestSetup.Data(train: 320, validation: 16), TestSetup.Augmentation, Loaders: 1), e => { if (e is StepCompleted s) lock (steps) steps.Add(s); }));
+        Assert.Matches(@"^step \d+: the loss is (NaN|∞|-∞|Infinity|-Infinity) \(diverged; lower the learning rate\)$", failure.Message);
+        long failedAt = long.Parse(failure.Message.Split(' ', ':')[1]);
+        Assert.InRange(failedAt, 1, 5);
+        Assert.Equal(failedAt, steps.Count); // every step before it completed, the diverged one did not
+        Assert.All(steps, s => Assert.True(float.IsFinite(s.Loss)));
+    }
+
+    [Fact]
     public async Task Live_tensors_stay_flat_over_200_steps()
     {
         var settings = new TrainingSettings { BatchSize = 8, Epochs = 1, MaxSteps = 200, LearningRate = 0.005, Seed = 2, LogEvery = 10, Validate = false };

@@ -160,12 +160,11 @@ public sealed partial class CoordinatorActor
         using var scope = NewDisposeScope();
         scope.Attach(logits);
         var labels = tensor(step.Batch.Labels.Select(l => (long)l).ToArray()).to(_device);
-        var errors = TopKErrors.Of(logits, labels);
         if (step.Key.Split == DataSplit.Validation)
         {
             float valLoss = F.cross_entropy(logits, labels).item<float>();
             _current = null;
-            _progress.ValidationBatchDone(valLoss, errors);
+            _progress.ValidationBatchDone(valLoss, TopKErrors.Of(logits, labels));
             if (step.Key.Index == ValidationBatches() - 1)
             {
                 EndOfEpoch((int)step.Key.Epoch);
@@ -181,15 +180,15 @@ public sealed partial class CoordinatorActor
         var leaf = logits.detach().requires_grad_(true);
         var loss = F.cross_entropy(leaf, labels);
         loss.backward();
+        // The towers get ∂L/∂logits before anything is read back: on a GPU each read (the loss, the
+        // top-k counts) waits for the device to finish, and the towers' backward is queued behind
+        // nothing but the loss's own kernels. A non-finite loss still stops the run before any update.
+        SendBackward(Segment.Fc8, leaf.grad!);
         step.Loss = loss.item<float>();
-        step.Errors = errors;
+        step.Errors = TopKErrors.Of(logits, labels);
         if (!float.IsFinite(step.Loss))
-        {
             Fail($"step {step.Step}: the loss is {step.Loss} (diverged; lower the learning rate" +
                  (_settings.Compute.Precision == Precision.Fp16 ? "; in fp16 the activations may have passed 65504: bf16 has fp32's range)" : ")"));
-            return;
-        }
-        SendBackward(Segment.Fc8, leaf.grad!);
     }
 
     /// <summary>Cuts ∂L/∂(output of <paramref name="segment"/>) into the towers' slices and sends them.</summary>
