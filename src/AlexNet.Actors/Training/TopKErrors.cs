@@ -15,9 +15,9 @@ public readonly record struct TopKErrors(int Count, int Top1Misses, int Top5Miss
         int k = (int)Math.Min(5, logitsOrProbabilities.shape[1]);
         var (_, top) = logitsOrProbabilities.topk(k, dim: 1);
         var hits = top.eq(labels.unsqueeze(1));
-        int top1 = n - (int)hits.narrow(1, 0, 1).sum().item<long>();
-        int top5 = n - (int)hits.any(1).sum().item<long>();
-        return new TopKErrors(n, top1, top5);
+        // Both counts in one read-back: on a GPU each read waits for the device.
+        var counts = stack(new[] { hits.narrow(1, 0, 1).sum(), hits.any(1).sum() }).cpu().data<long>();
+        return new TopKErrors(n, n - (int)counts[0], n - (int)counts[1]);
     }
 
     public static TopKErrors operator +(TopKErrors a, TopKErrors b) =>
