@@ -38,22 +38,6 @@ public class TrainingRunTests
     }
 
     [Fact]
-    public async Task Live_tensors_stay_flat_over_200_steps()
-    {
-        var settings = new TrainingSettings { BatchSize = 8, Epochs = 1, MaxSteps = 200, LearningRate = 0.005, Seed = 2, LogEvery = 10, Validate = false };
-        var counts = new List<(long Step, long Live)>();
-        await LocalRun.RunAsync(new LocalRunOptions(TestSetup.Tiny(2), settings, TestSetup.Data(train: 1600, validation: 64),
-            TestSetup.Augmentation, Loaders: 2), e =>
-        {
-            if (e is StepCompleted s) lock (counts) counts.Add((s.Step, Tensor.TotalCount));
-        });
-        Assert.Equal(20, counts.Count);
-        // After warm-up (step 20) the count may wobble by one step's worth of tensors, never grow with the steps.
-        var afterWarmup = counts.Where(c => c.Step >= 19).Select(c => c.Live).ToList();
-        Assert.True(afterWarmup.Max() - afterWarmup.Min() <= 40, $"live tensors ranged {afterWarmup.Min()}..{afterWarmup.Max()}: {string.Join(",", afterWarmup)}");
-    }
-
-    [Fact]
     public async Task A_damaged_image_is_left_out_with_a_notice_and_the_run_goes_on()
     {
         var settings = new TrainingSettings { BatchSize = 8, Epochs = 2, LearningRate = 0.005, Seed = 2, LogEvery = 1, Validate = true, ValidationBatchSize = 8 };
