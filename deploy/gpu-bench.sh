@@ -19,6 +19,8 @@ run bench --device cuda --steps "$STEPS" --warmup 5 \
     --variants fp32,tf32,channels-last,bf16,fp16,unpinned,tf32+channels-last+bf16,fp32
 run bench --device cuda --steps "$STEPS" --warmup 5 --towers 4
 run train --device cuda --data synthetic --width 1 --crop 224 --batch 128 --epochs 1 --steps 40 --log-every 10 --loaders 4
+# fp16 on the paper's network: where the dynamic loss scale settles and how many steps it skips.
+run train --device cuda --data synthetic --width 1 --crop 224 --batch 128 --epochs 1 --steps 40 --log-every 10 --loaders 4 --precision fp16
 # The data feed on this machine's cores: crops per core, and what the loader actors deliver
 # with and without the buffer pool (docs/performance.md, "Data feed").
 if [ -n "${PHOTOS:-}" ]; then
