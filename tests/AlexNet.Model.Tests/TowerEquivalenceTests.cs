@@ -85,7 +85,7 @@ public class TowerEquivalenceTests
         var refLoss = nn.functional.cross_entropy(refLogits, labels);
         refLoss.backward();
         Assert.True(towerLogits.allclose(refLogits, rtol: 1e-4, atol: 1e-5));
-        Assert.Equal(refLoss.item<float>(), towerLoss, tolerance: 1e-4);
+        Assert.Equal(refLoss.item<float>(), towerLoss, tolerance: 1e-4 * Math.Max(1, Math.Abs(towerLoss)));
         foreach (var name in new[] { "conv1.weight", "conv3.weight", "fc6.weight", "fc8.bias" })
         {
             var refGrad = reference.named_parameters().Single(p => p.name == name).parameter.grad!;
