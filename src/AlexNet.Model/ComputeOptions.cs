@@ -34,8 +34,8 @@ public sealed record ComputeOptions
     /// </summary>
     public bool PinnedMemory { get; init; } = true;
 
-    /// <summary>The gradient multiplier in effect: <see cref="LossScale"/> under fp16, 1 otherwise.</summary>
-    public double EffectiveLossScale => Precision == Precision.Fp16 ? LossScale : 1.0;
+    /// <summary>Whether gradients are loss-scaled and checked for overflow (<see cref="LossScaler"/>): fp16 only.</summary>
+    public bool ScalesLoss => Precision == Precision.Fp16;
 
     /// <summary>True when the layers run as the modules' own fp32, NCHW forward.</summary>
     public bool IsDefaultMath => MemoryFormat == MemoryFormat.Contiguous && Precision == Precision.Fp32;

@@ -53,7 +53,7 @@ public sealed class LossScaler
 
     public LossScaler(ComputeOptions compute)
     {
-        _active = compute.Precision == Precision.Fp16;
+        _active = compute.ScalesLoss;
         _mode = compute.LossScaleMode;
         _growthInterval = compute.LossScaleGrowthInterval;
         Scale = _active ? compute.LossScale : 1;

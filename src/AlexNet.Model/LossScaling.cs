@@ -38,11 +38,16 @@ public static class LossScaling
     /// </summary>
     public static bool UnscaleGradientsAndCheck(IEnumerable<Parameter> parameters, double scale)
     {
-        UnscaleGradients(parameters, scale);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var sums = parameters.Select(p => p.grad).Where(g => g is not null).Select(g => g!.sum()).ToArray();
-        return sums.Length == 0 || stack(sums).isfinite().all().item<bool>();
+        var sums = new List<Tensor>();
+        foreach (var p in parameters)
+        {
+            if (p.grad is not { } g) continue;
+            Unscale(g, scale);
+            sums.Add(g.sum());
+        }
+        return sums.Count == 0 || stack(sums).isfinite().all().item<bool>();
     }
 
     /// <summary>Divides the accumulated gradient of every parameter by <paramref name="scale"/>, in place.</summary>

@@ -38,8 +38,9 @@ public class ComputeOptionsTests(ITestOutputHelper output)
         var labels = tensor(new long[] { 1, 7, 3, 9 });
         var logits = net.Forward(images, new DropoutMasks(runSeed: 3, step: 42, towers: 2, p: 0.5));
         var loss = nn.functional.cross_entropy(logits, labels);
-        LossScaling.Scale(loss, compute.EffectiveLossScale).backward();
-        LossScaling.UnscaleGradients(net.parameters(), compute.EffectiveLossScale);
+        double scale = new LossScaler(compute).Scale; // fp16's configured scale, 1 otherwise
+        LossScaling.Scale(loss, scale).backward();
+        LossScaling.UnscaleGradients(net.parameters(), scale);
         Assert.Equal(ScalarType.Float32, logits.dtype);
         foreach (var (name, p) in net.named_parameters())
         {
@@ -135,7 +136,7 @@ public class ComputeOptionsTests(ITestOutputHelper output)
         var images = Images();
         var labels = tensor(new long[] { 1, 7, 3, 9 });
         // The loss scale is applied per segment, as TowerActor does.
-        var (_, towerLogits) = SequentialTowers.ForwardBackward(towers, images, labels, null, compute.EffectiveLossScale);
+        var (_, towerLogits) = SequentialTowers.ForwardBackward(towers, images, labels, null, new LossScaler(compute).Scale);
         var refLogits = reference.forward(images);
         nn.functional.cross_entropy(refLogits, labels).backward();
 

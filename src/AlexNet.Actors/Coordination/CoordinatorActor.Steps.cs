@@ -124,21 +124,17 @@ public sealed partial class CoordinatorActor
     {
         var step = _current!;
         double scale = _lossScaler.Scale;
-        switch (_lossScaler.AfterStep(gradientsFinite))
+        var verdict = _lossScaler.AfterStep(gradientsFinite);
+        if (verdict == LossScaleVerdict.Stop)
         {
-            case LossScaleVerdict.Stop:
-                Fail($"step {step.Step}: fp16 gradients overflowed at loss scale {scale} (alexnet.train.loss-scale, " +
-                     $"{_settings.Compute.LossScaleMode.Name()}): " +
-                     (_settings.Compute.LossScaleMode == LossScaleMode.Static ? "lower the scale, or make it dynamic" : "they overflow even unscaled: the run diverged; lower the learning rate"));
-                return;
-            case LossScaleVerdict.Skip:
-                _log.Info("step {0}: fp16 gradients overflowed at loss scale {1}; the update is skipped and the scale is now {2}", step.Step, scale, _lossScaler.Scale);
-                foreach (var t in _towers) t.Tell(new ApplyUpdate(step.Step, step.LearningRate, Skip: true));
-                break;
-            default:
-                foreach (var t in _towers) t.Tell(new ApplyUpdate(step.Step, step.LearningRate));
-                break;
+            Fail($"step {step.Step}: fp16 gradients overflowed at loss scale {scale} (alexnet.train.loss-scale, " +
+                 $"{_settings.Compute.LossScaleMode.Name()}): " +
+                 (_settings.Compute.LossScaleMode == LossScaleMode.Static ? "lower the scale, or make it dynamic" : "they overflow even unscaled: the run diverged; lower the learning rate"));
+            return;
         }
+        if (verdict == LossScaleVerdict.Skip)
+            _log.Info("step {0}: fp16 gradients overflowed at loss scale {1}; the update is skipped and the scale is now {2}", step.Step, scale, _lossScaler.Scale);
+        foreach (var t in _towers) t.Tell(new ApplyUpdate(step.Step, step.LearningRate, Skip: verdict == LossScaleVerdict.Skip));
         EnterUpdating();
     }
 

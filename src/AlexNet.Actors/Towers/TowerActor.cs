@@ -102,7 +102,7 @@ public sealed class TowerActor : ReceiveActor, IWithUnboundedStash
         _index = m.Index;
         _runSeed = m.RunSeed;
         var compute = m.Compute ?? ComputeOptions.Default;
-        _checksGradients = compute.Precision == Precision.Fp16;
+        _checksGradients = compute.ScalesLoss;
         _tower = new Tower(m.Config, m.Index, compute: compute);
         if (m.RestoreFrom is null) WeightMapping.Load(_tower, m.Weights);
         foreach (var w in m.Weights.Values) w.Dispose();
