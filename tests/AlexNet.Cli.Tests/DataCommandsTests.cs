@@ -60,4 +60,44 @@ public sealed class DataCommandsTests : IDisposable
         Assert.Equal(2, format.ExitCode);
         Assert.Contains("--format", format.Stderr);
     }
+
+    [Fact]
+    public void Imagenet_val_sorts_a_flat_folder_by_its_labels_and_prepare_reads_the_result()
+    {
+        // ImageNet's layout in miniature, with real photos: train/<class>/ and the validation images flat.
+        var photos = Directory.GetFiles("/usr/share/backgrounds/mate/nature", "*.jpg").Order(StringComparer.Ordinal).Take(6).ToArray();
+        Assert.Equal(6, photos.Length);
+        string root = Path.Combine(_dir, "imagenet"), flat = Path.Combine(_dir, "val-flat"), prepared = Path.Combine(_dir, "prepared");
+        Directory.CreateDirectory(flat);
+        for (int i = 0; i < 4; i++)
+        {
+            string cls = Path.Combine(root, "train", i % 2 == 0 ? "n01440764" : "n01443537");
+            Directory.CreateDirectory(cls);
+            File.Copy(photos[i], Path.Combine(cls, $"train_{i}.JPEG"));
+        }
+        File.Copy(photos[4], Path.Combine(flat, "ILSVRC2012_val_00000001.JPEG"));
+        File.Copy(photos[5], Path.Combine(flat, "ILSVRC2012_val_00000002.JPEG"));
+        string solution = Path.Combine(_dir, "LOC_val_solution.csv");
+        File.WriteAllText(solution, "ImageId,PredictionString\nILSVRC2012_val_00000002,n01440764 1 2 3 4 \nILSVRC2012_val_00000001,n01443537 5 6 7 8 \n");
+
+        var sort = AlexNetProcess.Run(TimeSpan.FromMinutes(2), "import", "imagenet-val", flat, solution, Path.Combine(root, "val"));
+        Assert.True(sort.ExitCode == 0, sort.Stderr);
+        Assert.Contains("2 images in 2 class folders (2 new hard links, 0 already there)", sort.Stdout);
+        Assert.Contains($"classes checked against {Path.Combine(root, "train")}", sort.Stdout);
+
+        var prepare = AlexNetProcess.Run(TimeSpan.FromMinutes(2), "prepare", root, prepared, "--size", "32");
+        Assert.True(prepare.ExitCode == 0, prepare.Stderr);
+        Assert.Contains("val: 2 images stored", prepare.Stdout);
+        // samples.tsv: dataset index, label, source path; labels are the sorted training classes.
+        var rows = File.ReadAllLines(Path.Combine(prepared, "val", "samples.tsv")).Select(l => l.Split('\t')).Where(r => r.Length == 3 && r[2].Contains("ILSVRC")).ToArray();
+        Assert.Equal(new[] { ("1", "n01443537"), ("0", "n01440764") },
+            rows.OrderBy(r => Path.GetFileName(r[2]), StringComparer.Ordinal).Select(r => (r[1], r[2].Split('/')[0])));
+
+        // A class the training set lacks is refused before anything is placed.
+        File.WriteAllText(solution, "ILSVRC2012_val_00000001 n99999999\n");
+        var unknown = AlexNetProcess.Run(TimeSpan.FromMinutes(2), "import", "imagenet-val", flat, solution, Path.Combine(_dir, "other", "val"),
+                                         "--classes", Path.Combine(root, "train"));
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Contains("class n99999999 is not a training class", Assert.Single(unknown.Stderr.Trim().Split('\n')));
+    }
 }
