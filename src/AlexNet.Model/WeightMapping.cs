@@ -72,7 +72,11 @@ public static class WeightMapping
             {
                 var (offset, rows) = RowRange(reference.Config, name, t);
                 using var view = p.narrow(0, offset, rows);
-                view.copy_(towers[t][name]);
+                if (!towers[t].TryGetValue(name, out var block))
+                    throw new ArgumentException($"tower {t} lacks parameter '{name}'");
+                if (!block.shape.SequenceEqual(view.shape))
+                    throw new ArgumentException($"tower {t}'s '{name}' has shape [{string.Join(",", block.shape)}], the model needs [{string.Join(",", view.shape)}]");
+                view.copy_(block);
             }
     }
 

@@ -18,8 +18,6 @@ public sealed record CoordinatorState
     /// <summary>Next training batch: epoch and batch index within it.</summary>
     public int NextEpoch { get; init; }
     public int NextBatch { get; init; }
-    /// <summary>Epoch whose validation has not run yet (its training finished), or null.</summary>
-    public int? ValidationPending { get; init; }
     public double[] ScheduleState { get; init; } = Array.Empty<double>();
     public double? BestValidationTop1 { get; init; }
     public long? BestStep { get; init; }
@@ -30,6 +28,9 @@ public sealed record CoordinatorState
     public int EpochTop5Misses { get; init; }
     public int EpochImages { get; init; }
     public long Seed { get; init; }
+    /// <summary>The batch size and training-set size the batch numbers count in (0: a checkpoint from before they were kept).</summary>
+    public int BatchSize { get; init; }
+    public int TrainImages { get; init; }
     /// <summary>fp16: the dynamic loss scale reached, its run of finite steps, and the steps skipped so far (0: not fp16).</summary>
     public double LossScale { get; init; }
     public int LossScaleGoodSteps { get; init; }

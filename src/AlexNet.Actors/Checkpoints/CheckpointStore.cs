@@ -55,9 +55,12 @@ public sealed class CheckpointStore(string root)
     /// <summary>Checkpoint folders, newest first (by step in the name).</summary>
     public IEnumerable<string> Folders() =>
         Directory.Exists(Root)
-            ? Directory.GetDirectories(Root, "step-*").Where(d => long.TryParse(Path.GetFileName(d)[5..], out _))
-                .OrderByDescending(d => long.Parse(Path.GetFileName(d)[5..]))
+            ? Directory.GetDirectories(Root, "step-*").Where(d => StepOf(d) is not null).OrderByDescending(d => StepOf(d))
             : Enumerable.Empty<string>();
+
+    /// <summary>The step in a checkpoint folder's name (step-000000123), or null for another name.</summary>
+    public static long? StepOf(string folder) =>
+        Path.GetFileName(folder.TrimEnd('/')) is var name && name.StartsWith("step-", StringComparison.Ordinal) && long.TryParse(name[5..], out var step) ? step : null;
 
     /// <summary>Reads and fully verifies one checkpoint (manifest, every file's size and SHA-256, the model).</summary>
     public static CheckpointManifest Verify(string folder, AlexNetConfig? expectedModel)
@@ -67,7 +70,13 @@ public sealed class CheckpointStore(string root)
         CheckpointManifest manifest;
         try { manifest = JsonSerializer.Deserialize<CheckpointManifest>(File.ReadAllText(manifestPath), CheckpointManifest.Json)!; }
         catch (JsonException e) { throw new InvalidDataException($"manifest is not valid: {e.Message}"); }
+        if (manifest is null || manifest.Model is null || manifest.State is null || manifest.Files is null)
+            throw new InvalidDataException("manifest is not valid: it lacks the model, the state or the file list");
         if (manifest.Format != CheckpointManifest.CurrentFormat) throw new InvalidDataException($"format {manifest.Format}, expected {CheckpointManifest.CurrentFormat}");
+        if (manifest.State.Step != manifest.Step)
+            throw new InvalidDataException($"manifest is not valid: step {manifest.Step}, but its state is of step {manifest.State.Step}");
+        if (StepOf(folder) is { } named && named != manifest.Step)
+            throw new InvalidDataException($"manifest is not valid: it is of step {manifest.Step}, the folder's name says {named}");
         if (expectedModel is not null && manifest.Model != expectedModel)
             throw new InvalidDataException($"model configuration differs: checkpoint has {manifest.Model}, this run has {expectedModel}");
         for (int t = 0; t < manifest.Model.Towers; t++)
@@ -112,12 +121,17 @@ public sealed class CheckpointStore(string root)
         return null;
     }
 
-    /// <summary>Deletes all but the newest <paramref name="keepLast"/> checkpoints and the one of <paramref name="bestStep"/>.</summary>
-    public void Prune(int keepLast, long? bestStep)
+    /// <summary>
+    /// Deletes all but the newest <paramref name="keepLast"/> checkpoints up to <paramref name="committedStep"/>
+    /// (the one just written, always kept) and the one of <paramref name="bestStep"/>. Folders of later
+    /// steps are left alone and not counted: a run that resumed from an older checkpoint found them
+    /// unusable (damaged, or of another model), so counting them could delete every good checkpoint.
+    /// </summary>
+    public void Prune(int keepLast, long? bestStep, long committedStep)
     {
-        foreach (var folder in Folders().Skip(Math.Max(1, keepLast)))
+        foreach (var folder in Folders().Where(f => StepOf(f) <= committedStep).Skip(Math.Max(1, keepLast)))
         {
-            if (bestStep is { } b && Path.GetFileName(folder) == FolderName(b)) continue;
+            if (bestStep is { } b && StepOf(folder) == b) continue;
             try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
         }
         foreach (var stale in Directory.Exists(Root) ? Directory.GetDirectories(Root, ".staging-*") : Array.Empty<string>())

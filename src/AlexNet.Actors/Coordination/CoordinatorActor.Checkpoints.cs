@@ -7,8 +7,6 @@ namespace AlexNet.Actors.Coordination;
 /// <summary>The coordinator's checkpoints: the towers write their shards, the coordinator commits the manifest.</summary>
 public sealed partial class CoordinatorActor
 {
-
-
     /// <summary>
     /// Writes a checkpoint of the state after <paramref name="lastTrained"/> (when checkpoints are
     /// on), then runs <paramref name="continuation"/>. Towers write their own shards in parallel; a
@@ -54,7 +52,7 @@ public sealed partial class CoordinatorActor
                     Files = saved.Select(x => new CheckpointFile(Path.GetFileName(x!.Path), x.Sha256, x.Bytes)).ToList(),
                 };
                 var folder = _store!.Commit(staging, manifest);
-                _store.Prune(_settings.KeepCheckpoints, _bestStep);
+                _store.Prune(_settings.KeepCheckpoints, _bestStep, step);
                 _progress.CheckpointedStep = step;
                 Notice($"checkpoint {folder}");
                 _listener.Tell(new CheckpointWritten(step, folder, epochEnd));
@@ -94,6 +92,8 @@ public sealed partial class CoordinatorActor
             EpochLossSum = sums.LossSum, EpochBatches = sums.Batches, EpochTop1Misses = sums.Errors.Top1Misses,
             EpochTop5Misses = sums.Errors.Top5Misses, EpochImages = sums.Images,
             Seed = _settings.Seed,
+            BatchSize = _settings.BatchSize,
+            TrainImages = _data.TrainCount,
             LossScale = _lossScaler.ChecksGradients ? _lossScaler.Scale : 0,
             LossScaleGoodSteps = _lossScaler.GoodSteps,
             SkippedSteps = _lossScaler.SkippedSteps,

@@ -98,7 +98,10 @@ public sealed partial class CoordinatorActor
             var finished = _current!;
             _current = null;
             _progress.TrainingStepDone(finished, _listener, _lossScaler);
-            bool lastOfEpoch = finished.Key.Index == _progress.BatchesPerEpoch - 1 || NoBatchesLeft;
+            // The run's last training step ends its epoch too (when --steps stops one early): its
+            // validation comes next, and no step checkpoint may fall between the two, or a run resumed
+            // from it would have nothing left to train and would never validate.
+            bool lastOfEpoch = finished.Key.Index == _progress.BatchesPerEpoch - 1 || _progress.Step == _progress.TotalSteps || NoBatchesLeft;
             if (ValidationBatches() == 0 && lastOfEpoch)
             {
                 EndOfEpoch((int)finished.Key.Epoch);

@@ -42,6 +42,8 @@ internal sealed class RunProgress(TrainingSettings settings, int batchesPerEpoch
     }
     public int Epoch { get; private set; }
     public int BatchesPerEpoch => batchesPerEpoch;
+    /// <summary>Training steps of the whole run.</summary>
+    public long TotalSteps => totalSteps;
     public long ValidationBatchesRun { get; private set; }
 
     public void Start() { _run.Start(); _epoch.Start(); }
