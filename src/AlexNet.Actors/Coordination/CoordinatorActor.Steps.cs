@@ -105,10 +105,10 @@ public sealed partial class CoordinatorActor
             if (ValidationBatches() == 0 && lastOfEpoch)
             {
                 EndOfEpoch((int)finished.Key.Epoch);
-                CheckpointThen(finished.Key, epochEnd: true, AfterStep);
+                CheckpointThen(finished.Key, epochEnd: true, AfterCheckpoint);
             }
-            else if (!lastOfEpoch && _settings.CheckpointEverySteps > 0 && _progress.Step % _settings.CheckpointEverySteps == 0)
-                CheckpointThen(finished.Key, epochEnd: false, AfterStep);
+            else if (!lastOfEpoch && (_stopReason is not null || (_settings.CheckpointEverySteps > 0 && _progress.Step % _settings.CheckpointEverySteps == 0)))
+                CheckpointThen(finished.Key, epochEnd: false, AfterCheckpoint);
             else
             {
                 Become(AwaitingBatch);
@@ -167,7 +167,7 @@ public sealed partial class CoordinatorActor
             if (step.Key.Index == ValidationBatches() - 1)
             {
                 EndOfEpoch((int)step.Key.Epoch);
-                CheckpointThen(_progress.LastTrainedKey, epochEnd: true, AfterStep);
+                CheckpointThen(_progress.LastTrainedKey, epochEnd: true, AfterCheckpoint);
             }
             else
             {

@@ -51,6 +51,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
     private (string Folder, CheckpointManifest Manifest)? _resumeFrom;
     private double? _bestValidationTop1;
     private long? _bestStep;
+    private string? _stopReason; // a StopTraining request, acted on at the next point a run can resume from
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -279,6 +280,33 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
         Become(Done);
     }
 
+    private void OnStopRequested(StopTraining m)
+    {
+        if (_stopReason is not null) return;
+        _stopReason = m.Reason;
+        if (_readyTowers < _towers.Count) { StopNow(); return; } // nothing trained in this run yet
+        Notice($"{m.Reason}: stopping after the step in progress" + (_store is null ? "" : " and a checkpoint of it") +
+               " (at an epoch's end, after its validation)");
+    }
+
+    /// <summary>After a checkpoint (or where one would be): go on, or stop if asked to (unless nothing is left: then the run finishes).</summary>
+    private void AfterCheckpoint()
+    {
+        if (_stopReason is not null && !NoBatchesLeft) StopNow();
+        else AfterStep();
+    }
+
+    private void StopNow()
+    {
+        Timers.CancelAll();
+        string? checkpoint = _store is not null && _progress is { CheckpointedStep: > 0 }
+            ? Path.Combine(_store.Root, CheckpointStore.FolderName(_progress.CheckpointedStep))
+            : null;
+        _log.Info("stopped after step {0}: {1}", _progress?.Step ?? 0, _stopReason);
+        _listener.Tell(new TrainingStopped(_progress?.Step ?? 0, _stopReason!, checkpoint));
+        Become(Done);
+    }
+
     private void Notice(string message, bool isError = false)
     {
         if (isError) _log.Error(message); else _log.Info(message);
@@ -287,6 +315,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
 
     private void CommonFailures()
     {
+        Receive<StopTraining>(OnStopRequested);
         Receive<TowerFailed>(m => Fail($"tower {m.Tower} failed in step {m.Step}: {m.Reason}"));
         Receive<ChildFailed>(m => Fail($"{m.Child} crashed: {m.Reason}"));
         Receive<TowerLost>(m => Fail($"tower {m.Tower} was lost: {m.Reason}", lostTower: m.Tower));

@@ -27,7 +27,9 @@ public sealed record LocalRunOptions(
 /// </summary>
 public static class LocalRun
 {
-    public static async Task<TrainingFinished> RunAsync(LocalRunOptions o, Action<object>? onEvent = null, CancellationToken cancel = default)
+    /// <param name="stop">Stops the run where it can resume from (SIGINT/SIGTERM); the task then fails with <see cref="TrainingStoppedException"/>.</param>
+    /// <param name="cancel">Abandons the run at once (the task is cancelled; nothing more is written).</param>
+    public static async Task<TrainingFinished> RunAsync(LocalRunOptions o, Action<object>? onEvent = null, CancellationToken cancel = default, StopSignal? stop = null)
     {
         var config = o.Akka ?? HoconFiles.Reference;
         using var system = ActorSystem.Create("alexnet", config);
@@ -53,6 +55,7 @@ public static class LocalRun
                 o.Model, o.Training, towers, loaders, listener, devices[0], shareInputs: true, pixelBuffers), "coordinator");
             guardian.Tell(new RunGuardian.ReportFailuresTo(coordinator));
             listener.Tell(new RunListener.Watch(coordinator));
+            stop?.Attach(m => coordinator.Tell(m));
 
             using var registration = cancel.Register(() => outcome.TrySetCanceled(cancel));
             return await outcome.Task;

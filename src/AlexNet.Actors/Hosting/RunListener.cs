@@ -17,6 +17,7 @@ public sealed class RunListener : ReceiveActor
         Receive<Watch>(m => Context.Watch(m.Coordinator));
         Receive<TrainingFinished>(m => { onEvent(m); outcome.TrySetResult(m); });
         Receive<TrainingFailed>(m => { onEvent(m); outcome.TrySetException(new TrainingFailedException(m.Reason)); });
+        Receive<TrainingStopped>(m => { onEvent(m); outcome.TrySetException(new TrainingStoppedException(m)); });
         Receive<Terminated>(_ => outcome.TrySetException(new TrainingFailedException("the coordinator stopped before the run ended")));
         ReceiveAny(onEvent);
     }
@@ -24,3 +25,9 @@ public sealed class RunListener : ReceiveActor
 
 /// <summary>A run that ended on an error; the message says which actor and why.</summary>
 public sealed class TrainingFailedException(string reason) : Exception(reason);
+
+/// <summary>A run that stopped as asked (<see cref="StopSignal"/>); <see cref="Stopped"/> says where and from which checkpoint it continues.</summary>
+public sealed class TrainingStoppedException(TrainingStopped stopped) : Exception($"stopped after step {stopped.Steps}: {stopped.Reason}")
+{
+    public TrainingStopped Stopped { get; } = stopped;
+}

@@ -2,7 +2,7 @@ namespace AlexNet.Actors.Protocol;
 
 // Coordinator → the run's listener (the console, a test probe, a TensorBoard writer...).
 // Published in order; the first is TrainingStarted (once the coordinator knows where it starts) and
-// the last is always TrainingFinished or TrainingFailed.
+// the last is always TrainingFinished, TrainingFailed or (when asked to stop) TrainingStopped.
 
 /// <summary>
 /// The coordinator initialises its towers and will train from step <paramref name="FromStep"/>: 0 for a
@@ -34,6 +34,13 @@ public sealed record CheckpointWritten(long Step, string Folder, bool EpochEnd);
 /// <summary>The run ended as planned.</summary>
 public sealed record TrainingFinished(long Steps, int Epochs, double? FinalValidationTop1Error, double? FinalValidationTop5Error,
     IReadOnlyList<float> Losses, TimeSpan Elapsed);
+
+/// <summary>
+/// The run stopped as asked (<see cref="StopTraining"/>) after <paramref name="Steps"/> steps;
+/// <paramref name="Checkpoint"/> is the newest checkpoint it wrote or resumed from (null without
+/// checkpoints, or before the first), from which the same command continues.
+/// </summary>
+public sealed record TrainingStopped(long Steps, string Reason, string? Checkpoint);
 
 /// <summary>The run stopped on an error; <paramref name="Reason"/> says which actor and why.</summary>
 public record TrainingFailed(string Reason);

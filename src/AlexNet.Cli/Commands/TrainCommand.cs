@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using AlexNet.Actors.Hosting;
 using AlexNet.Actors.Inference;
 using AlexNet.Actors.Loading;
@@ -38,21 +39,43 @@ public sealed class TrainCommand : ICommand
             Console.WriteLine($"run folder: {recorder.Folder} (metrics.csv, curves.png{(run.Training.CheckpointDir is null ? "" : ", filters.png")}" +
                               $"{(recorder.EventFile is null ? "" : $"; tensorboard --logdir {recorder.Folder}")})");
         var options = new LocalRunOptions(run.Model, run.Training, data, run.Data.Augmentation, run.Data.Loaders, run.Device, run.IntraOpThreads);
+        var stop = new StopSignal();
+        int signal = 0;
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, "SIGINT", 130));
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, "SIGTERM", 143));
         try
         {
             if (telemetry.LiveDisplay)
             {
                 var finished = new LiveDisplay(run.Training.Epochs).Show(report =>
-                    LocalRun.RunAsync(options, e => { recorder?.OnEvent(e); report(e); }).GetAwaiter().GetResult());
+                    LocalRun.RunAsync(options, e => { recorder?.OnEvent(e); report(e); }, stop: stop).GetAwaiter().GetResult());
                 TrainingConsole.Print(finished);
             }
-            else LocalRun.RunAsync(options, e => { recorder?.OnEvent(e); TrainingConsole.Print(e); }).GetAwaiter().GetResult();
+            else LocalRun.RunAsync(options, e => { recorder?.OnEvent(e); TrainingConsole.Print(e); }, stop: stop).GetAwaiter().GetResult();
             return 0;
         }
         catch (TrainingFailedException e)
         {
             Console.Error.WriteLine($"alexnet train: training failed: {e.Message}");
             return 1;
+        }
+        catch (TrainingStoppedException e)
+        {
+            var s = e.Stopped;
+            Console.Error.WriteLine($"alexnet train: stopped after step {s.Steps} ({s.Reason}); " +
+                (s.Checkpoint is { } c ? $"the same command resumes from {c}" : run.Training.CheckpointDir is null ? "no checkpoint (no --checkpoint-dir)" : "no checkpoint written yet"));
+            return signal;
+        }
+
+        // The first SIGINT or SIGTERM (Ctrl+C, `kill`, a Kubernetes pod's termination) stops the run after
+        // the step in progress and its checkpoint; a second one ends the process at once.
+        void OnSignal(PosixSignalContext context, string name, int exitCode)
+        {
+            if (Interlocked.CompareExchange(ref signal, exitCode, 0) != 0) return; // the default action: exit now
+            context.Cancel = true;
+            Console.Error.WriteLine($"alexnet train: {name}: stopping after the step in progress" +
+                                    (run.Training.CheckpointDir is null ? "" : " and its checkpoint") + $"; {name} again stops at once");
+            stop.Request($"{name} received");
         }
     }
 }

@@ -29,8 +29,8 @@ public static class TrainingConsole
             case RunNotice n:
                 (n.IsError ? Console.Error : Console.Out).WriteLine((n.IsError ? "warning: " : "") + n.Message);
                 break;
-            case TrainingFailed:
-                break; // reported once by the command, as its error line
+            case TrainingFailed or TrainingStopped:
+                break; // reported once by the command, as its last line
         }
     }
 

@@ -79,7 +79,7 @@ public sealed class RunRecorder : IDisposable
                     _events?.Image("conv1/filters", png, filters.Width, filters.Height, c.Step);
                     File.WriteAllBytes(Path.Combine(_folder, FiltersFile), png);
                     break;
-                case TrainingFinished or TrainingFailed:
+                case TrainingFinished or TrainingFailed or TrainingStopped:
                     if (!_history.IsEmpty) _history.Render().SavePng(Path.Combine(_folder, CurvesFile));
                     break;
             }
