@@ -47,4 +47,21 @@ public sealed class RefusedInputTests : IDisposable
         Assert.Contains("Fashion-MNIST when Debian's dataset-fashion-mnist is installed", r.Stdout);
         Assert.DoesNotContain("With no options: the synthetic set", r.Stdout);
     }
+
+    [Fact]
+    public void A_stray_brace_binary_content_or_a_missing_include_in_a_config_file_is_refused_naming_it()
+    {
+        // Akka's parser would stop at the stray brace and never see the misspelt key after it.
+        var brace = WriteFile("brace.conf", "alexnet.train.batch-size = 16\n}\nalexnet.train.epoch = 3\n");
+        AssertRefused(Train("--config", brace), $"--config {brace}: line 2: '}}' closes nothing");
+
+        var binary = Path.Combine(_dir, "garbage.conf");
+        File.WriteAllBytes(binary, Enumerable.Range(0, 256).Select(i => (byte)(255 - i)).ToArray());
+        AssertRefused(Train("--config", binary), $"--config {binary}: line 1: not UTF-8 text");
+
+        var include = WriteFile("include.conf", "include \"nonexist.conf\"\n");
+        AssertRefused(Train("--config", include), "included file nonexist.conf is missing");
+
+        AssertRefused(Train("--config", "preset:bogus"), "unknown preset bogus (known: ", "quickstart");
+    }
 }
