@@ -64,4 +64,58 @@ public sealed class RefusedInputTests : IDisposable
 
         AssertRefused(Train("--config", "preset:bogus"), "unknown preset bogus (known: ", "quickstart");
     }
+
+    /// <summary>Model, training and data values the actors would refuse (or crash on, or take silently) are refused up front.</summary>
+    [Theory]
+    [InlineData("--dropout 1", "alexnet.model.dropout = 1: expected a probability in [0, 1)")]
+    [InlineData("--dropout -0.1", "alexnet.model.dropout = -0.1: expected a probability")]
+    [InlineData("--width 0", "alexnet.model.width = 0: expected a multiplier in (0, 16]")]
+    [InlineData("--width 0.001", "alexnet.model.width = 0.001: expected a width whose conv1 channel count (0)")]
+    [InlineData("--crop 62", "alexnet.model.crop = 62: expected at least 63")]
+    [InlineData("--crop 0", "alexnet.model.crop = 0: expected at least 63")]
+    [InlineData("--towers 0", "alexnet.model.towers = 0: expected at least 1")]
+    [InlineData("--towers -2", "alexnet.model.towers = -2: expected at least 1")]
+    [InlineData("--towers 3", "positive multiple of towers (3)")]
+    [InlineData("--classes -1", "alexnet.model.classes = -1: expected 0 (the count of the data's classes) or at least 2")]
+    [InlineData("--classes 5", "alexnet.model.classes = 5: the data synthetic (10 classes")]
+    [InlineData("--crop 80 --config-text alexnet.data.synthetic.side=72", "alexnet.model.crop = 80: expected at most 72, the side of the stored images of synthetic")]
+    [InlineData("--batch 5000", "alexnet.train.batch-size = 5000: expected at most 2048, the training images of synthetic")]
+    [InlineData("--threads -1", "alexnet.tower.intra-op-threads = -1: expected 0 (cores / towers) or more")]
+    [InlineData("--log-every -1", "alexnet.train.log-every = -1: expected 0 (only per epoch) or more")]
+    [InlineData("--warmup -1", "alexnet.train.schedule.warmup-epochs = -1: expected 0")]
+    [InlineData("--lighting -1", "alexnet.data.lighting-std = -1: expected 0 (no lighting noise) or more")]
+    [InlineData("--config-text alexnet.model.dropout=2", "alexnet.model.dropout = 2: expected a probability")]
+    [InlineData("--config-text alexnet.train.schedule.patience=-1", "alexnet.train.schedule.patience = -1: expected 0 or more")]
+    [InlineData("--config-text alexnet.coordinator.validation-batch-size=-5", "alexnet.coordinator.validation-batch-size = -5: expected 0")]
+    [InlineData("--config-text alexnet.data.synthetic.classes=1", "alexnet.data.synthetic.classes = 1: expected at least 2")]
+    [InlineData("--config-text alexnet.data.synthetic.train-images=0", "alexnet.data.synthetic.train-images = 0: expected at least 1")]
+    public void A_bad_model_training_or_data_value_is_refused_before_training_naming_its_key(string options, string expected)
+    {
+        var args = new List<string>();
+        var words = options.Split(' ');
+        for (int i = 0; i < words.Length; i++)
+        {
+            // --config-text KEY=VALUE: a --config file holding that line
+            if (words[i] == "--config-text") args.AddRange(new[] { "--config", WriteFile("values.conf", words[++i].Replace("=", " = ") + "\n") });
+            else args.Add(words[i]);
+        }
+        AssertRefused(Train(args.ToArray()), expected);
+    }
+
+    [Fact]
+    public void A_cluster_node_refuses_a_bad_model_value_before_joining()
+    {
+        AssertRefused(Run("node", "--dropout", "1.5", "--join-timeout", "5s"), "alexnet node: alexnet.model.dropout = 1.5: expected a probability");
+        AssertRefused(Run("node", "--towers", "0", "--join-timeout", "5s"), "alexnet.model.towers = 0: expected at least 1");
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    public void Eval_and_neighbours_refuse_a_limit_below_one(string limit)
+    {
+        AssertRefused(Run("eval", "--checkpoint", _dir, "--data", _dir, "--limit", limit), $"--limit {limit}: expected at least 1 image");
+        AssertRefused(Run("neighbours", "--checkpoint", _dir, "--data", _dir, "--query", "q.png", "--out", "n.png", "--limit", limit),
+            $"--limit {limit}: expected at least 1 image");
+    }
 }

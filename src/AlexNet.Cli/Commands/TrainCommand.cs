@@ -24,7 +24,7 @@ public sealed class TrainCommand : ICommand
         if (args.Positional.Count > 0) throw new UsageException($"unexpected argument '{args.Positional[0]}'");
         var data = DataSources.Resolve(run.Data, Console.Out);
         if (run.Tf32) AlexNet.Model.ComputeDevice.UseTf32(true);
-        var model = run.Model with { Classes = run.Model.Classes > 0 ? run.Model.Classes : data.Train.ClassNames.Count };
+        var model = CheckAgainstData(run, data);
         Console.WriteLine($"model: {model}; " +
                           $"batch {run.Training.BatchSize}, lr {run.Training.LearningRate}, {run.Training.Epochs} epoch(s)" +
                           (run.Training.MaxSteps > 0 ? $" or {run.Training.MaxSteps} steps" : "") +
@@ -56,5 +56,27 @@ public sealed class TrainCommand : ICommand
             Console.Error.WriteLine($"alexnet train: training failed: {e.Message}");
             return 1;
         }
+    }
+
+    /// <summary>
+    /// The run's model with the data's class count, once the checks the coordinator would make
+    /// are passed here, before any actor starts: a refusal is then one line naming the key.
+    /// </summary>
+    public static AlexNet.Model.AlexNetConfig CheckAgainstData(RunConfiguration run, LoaderData data)
+    {
+        int classes = data.Train.ClassNames.Count, side = data.Train.ImageSide;
+        if (run.Model.Classes > 0 && run.Model.Classes != classes)
+            throw new ConfigurationFileException($"alexnet.model.classes = {run.Model.Classes}: the data {data.Name} has {classes} classes (0 takes the count from the data)");
+        var model = run.Model with { Classes = classes };
+        try { model.Validate(); }
+        catch (AlexNet.Model.InvalidModelConfigException e)
+        {
+            throw new ConfigurationFileException($"alexnet.model.{e.Key} = {e.Value}: expected {e.Expected} (the data {data.Name} has {classes} classes)");
+        }
+        if (model.Crop > side)
+            throw new ConfigurationFileException($"alexnet.model.crop = {model.Crop}: expected at most {side}, the side of the stored images of {data.Name}");
+        if (data.Train.Count < run.Training.BatchSize)
+            throw new ConfigurationFileException($"alexnet.train.batch-size = {run.Training.BatchSize}: expected at most {data.Train.Count}, the training images of {data.Name}");
+        return model;
     }
 }
