@@ -118,4 +118,50 @@ public sealed class RefusedInputTests : IDisposable
         AssertRefused(Run("neighbours", "--checkpoint", _dir, "--data", _dir, "--query", "q.png", "--out", "n.png", "--limit", limit),
             $"--limit {limit}: expected at least 1 image");
     }
+
+    [Fact]
+    public void A_refused_run_leaves_the_checkpoint_folder_s_assets_alone_and_a_resumed_one_keeps_them()
+    {
+        string checkpoints = Path.Combine(_dir, "ck");
+        string Data(int classes) => WriteFile($"data-{classes}.conf", $"alexnet.data.synthetic {{ train-images = 64, val-images = 16, classes = {classes} }}\n");
+        var first = Train("--config", Data(4), "--checkpoint-dir", checkpoints);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        string classes = Path.Combine(checkpoints, "classes.txt"), statistics = Path.Combine(checkpoints, "statistics.bin");
+        Assert.Equal(4, File.ReadAllLines(classes).Length);
+        var statisticsBytes = File.ReadAllBytes(statistics);
+
+        // Other data, refused by the coordinator (the folder holds checkpoints and resume is off).
+        var refused = Train("--config", Data(5), "--checkpoint-dir", checkpoints, "--resume", "off");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("already holds checkpoints and resume is off", refused.Stderr);
+        Assert.Equal(4, File.ReadAllLines(classes).Length);
+        Assert.Equal(statisticsBytes, File.ReadAllBytes(statistics));
+
+        // The same data resumed: still there, and the same.
+        var resumed = Train("--config", Data(4), "--checkpoint-dir", checkpoints, "--steps", "2");
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains("resuming from", resumed.Stdout);
+        Assert.Equal(new[] { "synthetic-0", "synthetic-1", "synthetic-2", "synthetic-3" }, File.ReadAllLines(classes));
+        Assert.Equal(statisticsBytes, File.ReadAllBytes(statistics));
+    }
+
+    [Fact]
+    public void A_checkpoint_or_run_folder_that_cannot_be_written_is_refused_naming_its_key()
+    {
+        var file = WriteFile("afile", "not a folder");
+        AssertRefused(Train("--checkpoint-dir", file), $"alexnet.checkpoint.dir = {file}: is a file (expected a folder to write into)");
+        AssertRefused(Train("--run-dir", file), $"alexnet.telemetry.run-dir = {file}: is a file");
+        AssertRefused(Train("--checkpoint-dir", "/proc/alexnet-ck"), "alexnet.checkpoint.dir = /proc/alexnet-ck: cannot write there");
+        AssertRefused(Run("node", "--checkpoint-dir", file, "--join-timeout", "5s"), $"alexnet node: alexnet.checkpoint.dir = {file}: is a file");
+    }
+
+    [Theory]
+    [InlineData("notanaddress")]
+    [InlineData("akka.tcp://other@127.0.0.1:4053")]
+    [InlineData("akka.tcp://alexnet@127.0.0.1")]
+    public void A_seed_node_that_is_not_an_akka_address_is_refused(string seed)
+    {
+        AssertRefused(Run("node", "--seed-nodes", seed, "--join-timeout", "5s"),
+            $"alexnet.cluster.seed-nodes contains '{seed}': expected akka.tcp://alexnet@HOST:PORT");
+    }
 }

@@ -1,6 +1,7 @@
 using AlexNet.Actors.Hosting;
 using AlexNet.Actors.Inference;
 using AlexNet.Actors.Loading;
+using AlexNet.Actors.Protocol;
 using AlexNet.Cli.Telemetry;
 
 namespace AlexNet.Cli.Commands;
@@ -22,6 +23,8 @@ public sealed class TrainCommand : ICommand
         var telemetry = TelemetrySettings.From(config, run.Training.CheckpointDir);
         args.RejectUnknown(Name);
         if (args.Positional.Count > 0) throw new UsageException($"unexpected argument '{args.Positional[0]}'");
+        if (run.Training.CheckpointDir is { } checkpointDir) OutputFolders.CheckWritable(checkpointDir, "alexnet.checkpoint.dir");
+        if (telemetry.RunDir is { } runDir) OutputFolders.CheckWritable(runDir, "alexnet.telemetry.run-dir");
         var data = DataSources.Resolve(run.Data, Console.Out);
         if (run.Tf32) AlexNet.Model.ComputeDevice.UseTf32(true);
         var model = CheckAgainstData(run, data);
@@ -30,9 +33,6 @@ public sealed class TrainCommand : ICommand
                           (run.Training.MaxSteps > 0 ? $" or {run.Training.MaxSteps} steps" : "") +
                           $", {run.Data.Loaders} loader(s), device {run.Device}, seed {run.Training.Seed}" +
                           (run.Training.Compute == AlexNet.Model.ComputeOptions.Default ? "" : $", {run.Training.Compute}"));
-        // What predict needs from the training set travels with the checkpoints.
-        if (run.Training.CheckpointDir is { } checkpoints)
-            DatasetAssets.Save(checkpoints, data.Statistics, data.Train.Count, data.Train.ClassNames);
         using var recorder = telemetry.RunDir is { } folder
             ? new RunRecorder(folder, telemetry.TensorBoard, model, line => Console.Error.WriteLine("warning: " + line))
             : null;
@@ -40,21 +40,39 @@ public sealed class TrainCommand : ICommand
             Console.WriteLine($"run folder: {recorder.Folder} (metrics.csv, curves.png{(run.Training.CheckpointDir is null ? "" : ", filters.png")}" +
                               $"{(recorder.EventFile is null ? "" : $"; tensorboard --logdir {recorder.Folder}")})");
         var options = new LocalRunOptions(run.Model, run.Training, data, run.Data.Augmentation, run.Data.Loaders, run.Device, run.IntraOpThreads);
+        void Record(object e)
+        {
+            // What predict needs from the training set travels with the checkpoints. Written once the
+            // coordinator has accepted the folder (resume, model, seed): a run it refuses must not
+            // leave another run's checkpoints with this run's mean image and class names.
+            if (e is TrainingStarted && run.Training.CheckpointDir is { } checkpoints) SaveAssets(checkpoints, data);
+            recorder?.OnEvent(e);
+        }
         try
         {
             if (telemetry.LiveDisplay)
             {
                 var finished = new LiveDisplay(run.Training.Epochs).Show(report =>
-                    LocalRun.RunAsync(options, e => { recorder?.OnEvent(e); report(e); }).GetAwaiter().GetResult());
+                    LocalRun.RunAsync(options, e => { Record(e); report(e); }).GetAwaiter().GetResult());
                 TrainingConsole.Print(finished);
             }
-            else LocalRun.RunAsync(options, e => { recorder?.OnEvent(e); TrainingConsole.Print(e); }).GetAwaiter().GetResult();
+            else LocalRun.RunAsync(options, e => { Record(e); TrainingConsole.Print(e); }).GetAwaiter().GetResult();
             return 0;
         }
         catch (TrainingFailedException e)
         {
             Console.Error.WriteLine($"alexnet train: training failed: {e.Message}");
             return 1;
+        }
+    }
+
+    private static void SaveAssets(string folder, LoaderData data)
+    {
+        try { DatasetAssets.Save(folder, data.Statistics, data.Train.Count, data.Train.ClassNames); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"warning: could not write {DatasetAssets.StatisticsFile} and {DatasetAssets.ClassesFile} into {folder}: {e.Message} " +
+                                    "(training goes on; predict will need --data with the prepared training set)");
         }
     }
 
