@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 using Xunit;
 
 namespace AlexNet.Cli.Tests;
@@ -163,5 +166,91 @@ public sealed class RefusedInputTests : IDisposable
     {
         AssertRefused(Run("node", "--seed-nodes", seed, "--join-timeout", "5s"),
             $"alexnet.cluster.seed-nodes contains '{seed}': expected akka.tcp://alexnet@HOST:PORT");
+    }
+
+    /// <summary>SRC/train/{a,b} with 4 images each, an empty SRC/train/c, a photo in a sub-folder of a, and SRC/val/{a,b}.</summary>
+    private string MakeSource(string name)
+    {
+        string root = Path.Combine(_dir, name);
+        void Png(string relative, byte shade)
+        {
+            string path = Path.Combine(root, relative);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            using var image = new Image<Rgb24>(80, 80, new Rgb24(shade, (byte)(255 - shade), 128));
+            image.SaveAsPng(path);
+        }
+        for (int i = 0; i < 4; i++) { Png($"train/a/{i}.png", (byte)(10 * i)); Png($"train/b/{i}.png", (byte)(200 + 10 * i)); }
+        Png("train/a/nested/sub/deep.png", 50);
+        Directory.CreateDirectory(Path.Combine(root, "train", "c"));
+        Png("val/a/0.png", 5);
+        Png("val/b/0.png", 205);
+        return root;
+    }
+
+    [Fact]
+    public void Prepare_lists_files_in_sub_folders_warns_of_an_empty_class_and_refuses_an_output_in_the_source_or_a_file()
+    {
+        var source = MakeSource("src");
+        string output = Path.Combine(_dir, "out");
+        var r = Run("prepare", source, output, "--size", "72", "--shard-images", "2");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Matches(@"train: 8 images stored \(\d+ converted\), 0 skipped, 1 other files ignored, 1 empty class folder\(s\)", r.Stdout);
+        Assert.Contains($"warning: {Path.Combine(source, "train", "c")}: empty class folder; class c has no train images", r.Stderr);
+        var report = File.ReadAllLines(Path.Combine(output, "prepare-report.tsv"));
+        Assert.Contains("train\ta/nested/sub/deep.png\tignored\tin a sub-folder of a class folder (only files directly in class folders are read)", report);
+        Assert.Contains(report, l => l.StartsWith("train\tc/\tempty\t", StringComparison.Ordinal));
+
+        AssertRefused(Run("prepare", source, source), $"{source}: the output folder is the source folder");
+        AssertRefused(Run("prepare", source, Path.Combine(source, "train", "out")), "the output folder is inside the source folder");
+        Assert.False(Directory.Exists(Path.Combine(source, "train", "out")));
+        var file = WriteFile("afile", "x");
+        AssertRefused(Run("prepare", source, file), $"{file}: is a file (expected the output folder");
+    }
+
+    [Fact]
+    public void Train_and_eval_name_a_missing_shard_of_a_prepared_set()
+    {
+        var source = MakeSource("src");
+        string output = Path.Combine(_dir, "out");
+        Assert.Equal(0, Run("prepare", source, output, "--size", "72", "--shard-images", "2").ExitCode);
+        string shard = Path.Combine(output, "train", "shard-00001.bin");
+        File.Delete(shard);
+        AssertRefused(Run("train", "--data", output, "--crop", "64", "--width", "0.25", "--batch", "2", "--steps", "1"), $"{shard}: shard missing");
+        AssertRefused(Run("eval", "--checkpoint", _dir, "--data", output, "--split", "train"), $"{shard}: shard missing");
+    }
+
+    /// <summary>
+    /// An unreadable class folder is reported and skipped, not a crash. Needs a user the folder is
+    /// unreadable to: run as root, the test drops to nobody with setpriv (elsewhere it is skipped).
+    /// </summary>
+    [Fact]
+    public void Prepare_reports_and_skips_an_unreadable_class_folder()
+    {
+        if (Environment.UserName != "root" || !File.Exists("/usr/bin/setpriv")) return;
+        var source = MakeSource("src");
+        string output = Path.Combine(_dir, "out");
+        const UnixFileMode Open = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead
+            | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        foreach (var d in Directory.GetDirectories(_dir, "*", SearchOption.AllDirectories).Append(_dir)) File.SetUnixFileMode(d, Open);
+        foreach (var f in Directory.GetFiles(_dir, "*", SearchOption.AllDirectories)) File.SetUnixFileMode(f, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        File.SetUnixFileMode(_dir, Open | UnixFileMode.OtherWrite | UnixFileMode.GroupWrite);
+        File.SetUnixFileMode(Path.Combine(source, "train", "b"), UnixFileMode.None);
+        try
+        {
+            var psi = new ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "dotnet", AlexNetProcess.ProgramPath, "prepare", source, output, "--size", "72" })
+                psi.ArgumentList.Add(a);
+            using var p = Process.Start(psi)!;
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)));
+            Assert.True(p.ExitCode == 0, stderr.Result);
+            Assert.Matches(@"train: 4 images stored \(\d+ converted\), 0 skipped, 1 other files ignored, 1 empty class folder\(s\), 1 unreadable class folder\(s\) skipped", stdout.Result);
+            Assert.Contains($"warning: {Path.Combine(source, "train", "b")}: cannot read the class folder", stderr.Result);
+            Assert.DoesNotContain("   at ", stderr.Result);
+            Assert.Contains(File.ReadAllLines(Path.Combine(output, "prepare-report.tsv")), l => l.StartsWith("train\tb/\tskipped\tcannot read the class folder", StringComparison.Ordinal));
+            Assert.Equal(new[] { "a", "b", "c" }, File.ReadAllLines(Path.Combine(output, "classes.txt")));
+        }
+        finally { File.SetUnixFileMode(Path.Combine(source, "train", "b"), Open); }
     }
 }
