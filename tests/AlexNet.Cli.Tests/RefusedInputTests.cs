@@ -253,4 +253,25 @@ public sealed class RefusedInputTests : IDisposable
         }
         finally { File.SetUnixFileMode(Path.Combine(source, "train", "b"), Open); }
     }
+
+    /// <summary>
+    /// The last-resort handler: an exception no check foresaw (here: import's output under a file)
+    /// is one line and exit 1; ALEXNET_DEBUG=1 adds the stack trace.
+    /// </summary>
+    [Fact]
+    public void An_unforeseen_exception_is_one_line_and_exit_1_with_the_stack_trace_only_under_ALEXNET_DEBUG()
+    {
+        var file = WriteFile("afile", "x");
+        string[] args = { "import", "fashion-mnist", "/usr/share/datasets/fashion-mnist", Path.Combine(file, "out"), "--limit", "10" };
+        var r = AlexNetProcess.Run(TimeSpan.FromMinutes(2), args);
+        Assert.Equal(1, r.ExitCode);
+        var line = Assert.Single(r.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("alexnet import: unexpected error: System.IO.", line);
+        Assert.Contains("ALEXNET_DEBUG=1", line);
+
+        var debug = AlexNetProcess.Run(TimeSpan.FromMinutes(2), new Dictionary<string, string> { ["ALEXNET_DEBUG"] = "1" }, args);
+        Assert.Equal(1, debug.ExitCode);
+        Assert.Contains("alexnet import: unexpected error: System.IO.", debug.Stderr);
+        Assert.Contains("   at ", debug.Stderr);
+    }
 }
