@@ -224,9 +224,9 @@ public sealed class RefusedInputTests : IDisposable
     /// unreadable to: run as root, the test drops to nobody with setpriv (elsewhere it is skipped).
     /// </summary>
     [Fact]
-    public void Prepare_reports_and_skips_an_unreadable_class_folder()
+    public async Task Prepare_reports_and_skips_an_unreadable_class_folder()
     {
-        if (Environment.UserName != "root" || !File.Exists("/usr/bin/setpriv")) return;
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root" || !File.Exists("/usr/bin/setpriv")) return;
         var source = MakeSource("src");
         string output = Path.Combine(_dir, "out");
         const UnixFileMode Open = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead
@@ -244,10 +244,11 @@ public sealed class RefusedInputTests : IDisposable
             var stdout = p.StandardOutput.ReadToEndAsync();
             var stderr = p.StandardError.ReadToEndAsync();
             Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)));
-            Assert.True(p.ExitCode == 0, stderr.Result);
-            Assert.Matches(@"train: 4 images stored \(\d+ converted\), 0 skipped, 1 other files ignored, 1 empty class folder\(s\), 1 unreadable class folder\(s\) skipped", stdout.Result);
-            Assert.Contains($"warning: {Path.Combine(source, "train", "b")}: cannot read the class folder", stderr.Result);
-            Assert.DoesNotContain("   at ", stderr.Result);
+            string err = await stderr, outText = await stdout;
+            Assert.True(p.ExitCode == 0, err);
+            Assert.Matches(@"train: 4 images stored \(\d+ converted\), 0 skipped, 1 other files ignored, 1 empty class folder\(s\), 1 unreadable class folder\(s\) skipped", outText);
+            Assert.Contains($"warning: {Path.Combine(source, "train", "b")}: cannot read the class folder", err);
+            Assert.DoesNotContain("   at ", err);
             Assert.Contains(File.ReadAllLines(Path.Combine(output, "prepare-report.tsv")), l => l.StartsWith("train\tb/\tskipped\tcannot read the class folder", StringComparison.Ordinal));
             Assert.Equal(new[] { "a", "b", "c" }, File.ReadAllLines(Path.Combine(output, "classes.txt")));
         }
