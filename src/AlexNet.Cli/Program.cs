@@ -3,7 +3,8 @@ using AlexNet.Cli.Commands;
 using AlexNet.Model;
 
 // alexnet COMMAND [options]. Exit codes: 0 success, 1 failure, 2 bad usage, bad input or
-// unavailable device (one clear line on stderr).
+// unavailable device (one clear line on stderr). Any other exception is one line as well
+// ("unexpected error: TYPE: message", exit code 1), with the stack trace when ALEXNET_DEBUG=1.
 ICommand[] commands =
 {
     new InfoCommand(),
@@ -59,4 +60,12 @@ catch (Exception e) when (e is UsageException or InvalidModelConfigException or 
 {
     Console.Error.WriteLine($"alexnet {command.Name}: {e.Message}");
     return 2;
+}
+catch (Exception e)
+{
+    // The last resort: a failure no check above foresaw is one line too; ALEXNET_DEBUG=1 adds the stack trace.
+    Console.Error.WriteLine($"alexnet {command.Name}: unexpected error: {e.GetType().FullName}: {e.Message.Split('\n')[0].Trim()}" +
+                            (Environment.GetEnvironmentVariable("ALEXNET_DEBUG") == "1" ? "" : " (set ALEXNET_DEBUG=1 for the stack trace)"));
+    if (Environment.GetEnvironmentVariable("ALEXNET_DEBUG") == "1") Console.Error.WriteLine(e);
+    return 1;
 }

@@ -31,12 +31,17 @@ public sealed class DatasetPreparer
     public PrepareSummary Run(string source, string output, IProgress<PrepareProgress>? progress = null, CancellationToken cancel = default)
     {
         var started = DateTime.UtcNow;
+        CheckOutputFolder(source, output);
         var classes = ImageFolderLayout.ClassNames(Path.Combine(source, "train"));
         var splits = ImageFolderLayout.SplitNames
             .Where(s => Directory.Exists(Path.Combine(source, s)))
             .Select(s => ImageFolderLayout.Scan(source, s, classes))
             .ToList();
-        Directory.CreateDirectory(output);
+        try { Directory.CreateDirectory(output); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataFormatException($"{output}: cannot create the output folder ({e.Message})");
+        }
         CheckOrRecordSettings(output, classes);
 
         var jobs = new List<Job>();
@@ -94,7 +99,37 @@ public sealed class DatasetPreparer
         StatisticsFile.SaveSummary(PreparedLayout.StatisticsSummary(output), statistics, total.ImageCount);
         var perSplit = splits.Select(split => (split, jobs.Select((job, j) => (job, j)).Where(p => p.job.Split == split).Select(p => records[p.j]).ToList()));
         var summaries = PreparedOutputWriter.Write(output, _settings, classes, perSplit);
-        return new PrepareSummary(summaries, reused, DateTime.UtcNow - started, statistics);
+        return new PrepareSummary(summaries, reused, DateTime.UtcNow - started, statistics, Warnings(splits));
+    }
+
+    /// <summary>An empty or unreadable class folder does not stop the run, but is almost certainly a mistake.</summary>
+    private static List<string> Warnings(IEnumerable<ImageFolderSplit> splits)
+    {
+        var warnings = new List<string>();
+        foreach (var split in splits)
+        {
+            foreach (var (folder, reason) in split.Unreadable)
+                warnings.Add($"{Path.Combine(split.Directory, folder)}: {reason}; its images are left out, class {folder} has no {split.Name} images");
+            foreach (var c in split.EmptyClasses)
+                warnings.Add($"{Path.Combine(split.Directory, c)}: empty class folder; class {c} has no {split.Name} images");
+        }
+        return warnings;
+    }
+
+    /// <summary>
+    /// The output must be a folder outside the source: inside it, prepare would write shards among
+    /// the images it reads (and a second run would find them as files of a class).
+    /// </summary>
+    private static void CheckOutputFolder(string source, string output)
+    {
+        string Full(string p) => Path.TrimEndingDirectorySeparator(Path.GetFullPath(p)) + Path.DirectorySeparatorChar;
+        string src = Full(source), dst = Full(output);
+        if (dst == src)
+            throw new DataFormatException($"{output}: the output folder is the source folder; choose a folder outside {source}");
+        if (dst.StartsWith(src, StringComparison.Ordinal))
+            throw new DataFormatException($"{output}: the output folder is inside the source folder {source}; choose a folder outside it");
+        if (File.Exists(output))
+            throw new DataFormatException($"{output}: is a file (expected the output folder, made if missing)");
     }
 
     private void CheckOrRecordSettings(string output, string[] classes)

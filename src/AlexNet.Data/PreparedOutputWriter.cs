@@ -24,8 +24,12 @@ internal static class PreparedOutputWriter
 
             var lines = records.SelectMany(r => r.Report).ToList();
             report.AddRange(lines.Select(l => l.ToTsv()));
-            report.AddRange(split.Ignored.Select(p => new ReportLine(split.Name, p, "ignored", "not a .jpg, .jpeg or .png file").ToTsv()));
-            summaries[split.Name] = new SplitSummary(index, lines.Count(l => l.Action == "converted"), lines.Count(l => l.Action == "skipped"), split.Ignored.Count);
+            report.AddRange(split.Ignored.Select(p => new ReportLine(split.Name, p.Path, "ignored", p.Reason).ToTsv()));
+            report.AddRange(split.Unreadable.Select(p => new ReportLine(split.Name, p.Path + "/", "skipped", p.Reason).ToTsv()));
+            report.AddRange(split.EmptyClasses.Select(c => new ReportLine(split.Name, c + "/", "empty",
+                $"class folder without images: class {c} has no {split.Name} images").ToTsv()));
+            summaries[split.Name] = new SplitSummary(index, lines.Count(l => l.Action == "converted"), lines.Count(l => l.Action == "skipped"), split.Ignored.Count,
+                split.EmptyClasses.Count, split.Unreadable.Count);
         }
         File.WriteAllLines(PreparedLayout.Report(output), report);
         return summaries;

@@ -24,7 +24,15 @@ public sealed class ShardReader : IDisposable
     public ShardReader(string path)
     {
         Path = path;
-        _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+        try { _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess); }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new DataFormatException($"{path}: shard missing (its split's index.json lists it; run the same 'alexnet prepare' again to rebuild it)");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataFormatException($"{path}: cannot read the shard: {e.Message}");
+        }
         try
         {
             long length = RandomAccess.GetLength(_handle);

@@ -105,4 +105,7 @@ public sealed class InvalidModelConfigException(string key, object value, string
     : Exception($"invalid model setting '{key}' = {value}: expected {expected}")
 {
     public string Key { get; } = key;
+    public object Value { get; } = value;
+    /// <summary>What the setting accepts, e.g. "a probability in [0, 1)".</summary>
+    public string Expected { get; } = expected;
 }

@@ -83,6 +83,70 @@ public sealed class HoconFilesTests : IDisposable
         Assert.Contains("loss-scale-growth-interval", interval.Message);
     }
 
+    [Theory]
+    [InlineData("alexnet.train.batch-size = 16\n}\nalexnet.train.epoch = 3\n", "line 2: '}' closes nothing")]
+    [InlineData("alexnet { train { batch-size = 16 }\n", "line 1: '{' is never closed")]
+    [InlineData("alexnet.data.cache-dir = [\"a\"}\n", "line 1: '}' closes the '[' opened on line 1")]
+    [InlineData("alexnet.data.cache-dir = \"abc\n", "line 1: a quoted string is never closed")]
+    [InlineData("a = 1\nalexnet.data.cache-dir = \"\"\"abc\n", "line 2: a triple-quoted string is never closed")]
+    public void Unbalanced_braces_brackets_or_quotes_are_refused_naming_the_file_and_line(string text, string expected)
+    {
+        var file = Write("unbalanced.conf", text);
+        var e = Assert.Throws<ConfigurationFileException>(() => HoconFiles.Load(file, NoOverrides));
+        Assert.Contains($"--config {file}: {expected}", e.Message);
+    }
+
+    [Fact]
+    public void Braces_inside_strings_and_comments_do_not_count()
+    {
+        var file = Write("quoted.conf", """"
+            # a comment with { and ]
+            alexnet.train { batch-size = 16 } // and } here
+            alexnet.data.cache-dir = "a}b\"{"
+            alexnet.telemetry.run-dir = """c}
+            "[d]"""
+            """");
+        var config = HoconFiles.Load(file, NoOverrides);
+        Assert.Equal(16, RunConfiguration.From(config).Training.BatchSize);
+        Assert.Equal("a}b\"{", config.GetString("alexnet.data.cache-dir"));
+    }
+
+    [Fact]
+    public void A_binary_file_is_refused_as_not_text()
+    {
+        var file = Path.Combine(_dir, "binary.conf");
+        File.WriteAllBytes(file, new byte[] { (byte)'a', (byte)'=', (byte)'1', (byte)'\n', 0x00, 0x01, 0xFF, 0xFE, 0x7D });
+        var e = Assert.Throws<ConfigurationFileException>(() => HoconFiles.Load(file, NoOverrides));
+        Assert.Contains($"--config {file}: line 2:", e.Message);
+        Assert.Contains("expected a HOCON text file", e.Message);
+        File.WriteAllBytes(file, new byte[] { (byte)'a', (byte)'=', 0x01, (byte)'\n' });
+        Assert.Contains("line 1: control character 0x01", Assert.Throws<ConfigurationFileException>(() => HoconFiles.Load(file, NoOverrides)).Message);
+    }
+
+    [Fact]
+    public void Includes_are_read_beside_the_file_and_a_missing_one_is_named()
+    {
+        Write("sub.conf", "alexnet.train.epochs = 7\n");
+        var file = Write("main.conf", "include \"sub.conf\"\nalexnet.train.batch-size = 16\n");
+        var run = RunConfiguration.From(HoconFiles.Load(file, NoOverrides));
+        Assert.Equal((7, 16), (run.Training.Epochs, run.Training.BatchSize));
+
+        var missing = Write("missing.conf", "include \"nonexist.conf\"\n");
+        var e = Assert.Throws<ConfigurationFileException>(() => HoconFiles.Load(missing, NoOverrides));
+        Assert.Contains($"--config {missing}: included file nonexist.conf is missing", e.Message);
+
+        var self = Write("self.conf", "include \"self.conf\"\n");
+        Assert.Contains("includes nested deeper", Assert.Throws<ConfigurationFileException>(() => HoconFiles.Load(self, NoOverrides)).Message);
+    }
+
+    [Fact]
+    public void An_unknown_preset_is_refused_listing_the_known_ones()
+    {
+        var e = Assert.Throws<ConfigurationFileException>(() => HoconFiles.Load("preset:bogus", NoOverrides));
+        Assert.Contains("--config preset:bogus: unknown preset bogus (known: fashion-mnist-cpu", e.Message);
+        Assert.Contains("quickstart", e.Message);
+    }
+
     private string Write(string name, string text)
     {
         var path = Path.Combine(_dir, name);

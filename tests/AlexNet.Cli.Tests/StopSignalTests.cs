@@ -20,7 +20,7 @@ public sealed class StopSignalTests : IDisposable
     };
 
     [Fact]
-    public void Sigterm_stops_after_a_checkpoint_of_the_step_in_progress_and_the_same_command_resumes_from_it()
+    public async Task Sigterm_stops_after_a_checkpoint_of_the_step_in_progress_and_the_same_command_resumes_from_it()
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(AlexNetProcess.ProgramPath);
@@ -38,12 +38,13 @@ public sealed class StopSignalTests : IDisposable
         Assert.NotNull(line);
         Process.Start("kill", new[] { "-TERM", p.Id.ToString() })!.WaitForExit();
         while ((line = p.StandardOutput.ReadLine()) is not null) stdout.Add(line);
-        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), "train did not stop");
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2))) await p.WaitForExitAsync(timeout.Token);
 
         Assert.Equal(143, p.ExitCode);
-        string last = stderr.Result.Trim().Split('\n')[^1];
+        string errors = await stderr;
+        string last = errors.Trim().Split('\n')[^1];
         var match = System.Text.RegularExpressions.Regex.Match(last, @"^alexnet train: stopped after step (\d+) \(SIGTERM received\); the same command resumes from (.+)$");
-        Assert.True(match.Success, stderr.Result);
+        Assert.True(match.Success, errors);
         long steps = long.Parse(match.Groups[1].Value);
         Assert.Equal(Path.Combine(_dir, $"step-{steps:D9}"), match.Groups[2].Value);
         Assert.True(File.Exists(Path.Combine(match.Groups[2].Value, "manifest.json")));

@@ -36,19 +36,166 @@ public static class HoconFiles
     {
         if (userFile is null) return null;
         string text;
+        string? folder = null;
         if (userFile.StartsWith("preset:", StringComparison.Ordinal))
-            text = Read($"presets/{userFile["preset:".Length..]}.conf");
-        else if (!File.Exists(userFile))
-            throw new ConfigurationFileException($"--config {userFile}: no such file");
-        else text = File.ReadAllText(userFile);
-        Config parsed;
-        try { parsed = ConfigurationFactory.ParseString(text); }
-        catch (Exception e)
         {
-            throw new ConfigurationFileException($"--config {userFile}: not valid HOCON: {e.Message}");
+            var name = userFile["preset:".Length..];
+            if (!Names.Contains($"presets/{name}.conf"))
+                throw new ConfigurationFileException($"--config {userFile}: unknown preset {name} (known: {string.Join(", ", PresetNames)})");
+            text = Read($"presets/{name}.conf");
         }
+        else
+        {
+            text = ReadText(userFile, $"--config {userFile}");
+            folder = Path.GetDirectoryName(Path.GetFullPath(userFile));
+        }
+        var parsed = Parse(text, $"--config {userFile}", $"--config {userFile}", folder, depth: 0);
         RejectUnknownKeys(parsed, $"--config {userFile}");
         return parsed;
+    }
+
+    /// <summary>The names of the embedded presets, for `--config preset:NAME`.</summary>
+    public static IEnumerable<string> PresetNames =>
+        Names.Where(n => n.StartsWith("presets/", StringComparison.Ordinal) && n.EndsWith(".conf", StringComparison.Ordinal))
+             .Select(n => n["presets/".Length..^".conf".Length]).Order(StringComparer.Ordinal);
+
+    private const int MaxIncludeDepth = 16;
+
+    /// <summary>
+    /// Parses HOCON text after <see cref="CheckStructure"/>; `include "FILE"` reads FILE relative to
+    /// <paramref name="folder"/> (the including file's folder), checked the same way; messages name
+    /// <paramref name="source"/>, the file being parsed (<paramref name="root"/>: the --config file).
+    /// </summary>
+    private static Config Parse(string text, string source, string root, string? folder, int depth)
+    {
+        CheckStructure(text, source);
+        Akka.Configuration.Hocon.HoconRoot Include(string name)
+        {
+            if (folder is null)
+                throw new ConfigurationFileException($"{source}: include \"{name}\" is not supported here (an embedded preset includes nothing)");
+            if (depth >= MaxIncludeDepth)
+                throw new ConfigurationFileException($"{source}: includes nested deeper than {MaxIncludeDepth} (does a file include itself?)");
+            var path = Path.Combine(folder, name);
+            if (!File.Exists(path))
+                throw new ConfigurationFileException($"{source}: included file {name} is missing (looked for {path})");
+            var includedSource = $"{root}: included file {path}";
+            var included = Parse(ReadText(path, includedSource), includedSource, root, Path.GetDirectoryName(Path.GetFullPath(path)), depth + 1);
+            return new Akka.Configuration.Hocon.HoconRoot(included.Root);
+        }
+        try { return ConfigurationFactory.ParseString(text, Include); }
+        catch (Exception e) when (Unwrap(e) is ConfigurationFileException inner) { throw inner; }
+        catch (Exception e)
+        {
+            throw new ConfigurationFileException($"{source}: not valid HOCON: {FirstLine(e.Message)}");
+        }
+    }
+
+    private static Exception Unwrap(Exception e)
+    {
+        while (e is not ConfigurationFileException && e.InnerException is { } inner) e = inner;
+        return e;
+    }
+
+    private static string FirstLine(string message) => message.Split('\n', 2)[0].Trim();
+
+    /// <summary>The file's text; throws naming it when it is missing, unreadable or not UTF-8 text.</summary>
+    private static string ReadText(string path, string source)
+    {
+        if (Directory.Exists(path)) throw new ConfigurationFileException($"{source}: is a folder (expected a HOCON file)");
+        if (!File.Exists(path)) throw new ConfigurationFileException($"{source}: no such file");
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigurationFileException($"{source}: cannot read: {e.Message}");
+        }
+        return DecodeText(bytes, source);
+    }
+
+    /// <summary>
+    /// UTF-8 text without NUL or other control characters (tab, line breaks and form feed aside);
+    /// anything else is refused naming the line, so a binary file is not half-parsed into a run.
+    /// </summary>
+    public static string DecodeText(byte[] bytes, string source)
+    {
+        string text;
+        try { text = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes); }
+        catch (System.Text.DecoderFallbackException e)
+        {
+            int at = e.Index >= 0 ? e.Index : 0;
+            int line = 1 + bytes.Take(Math.Min(at, bytes.Length)).Count(b => b == (byte)'\n');
+            throw new ConfigurationFileException($"{source}: line {line}: not UTF-8 text (expected a HOCON text file)");
+        }
+        if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
+        int lineNumber = 1;
+        foreach (var c in text)
+        {
+            if (c == '\n') lineNumber++;
+            else if (char.IsControl(c) && c is not ('\t' or '\r' or '\f'))
+                throw new ConfigurationFileException($"{source}: line {lineNumber}: control character 0x{(int)c:X2} (expected a HOCON text file)");
+        }
+        return text;
+    }
+
+    /// <summary>
+    /// Throws naming the line of an unmatched or unclosed brace or bracket, or an unclosed string.
+    /// Akka's parser stops without a word at a `}` that closes nothing and ignores the rest of the
+    /// file, so a stray brace would silently drop every setting after it. Quoted strings,
+    /// triple-quoted strings and # and // comments are skipped.
+    /// </summary>
+    public static void CheckStructure(string text, string source)
+    {
+        var open = new Stack<(char Bracket, int Line)>();
+        int line = 1;
+        for (int i = 0; i < text.Length; i++)
+        {
+            char c = text[i];
+            switch (c)
+            {
+                case '\n':
+                    line++;
+                    break;
+                case '#':
+                case '/' when i + 1 < text.Length && text[i + 1] == '/':
+                    while (i + 1 < text.Length && text[i + 1] != '\n') i++;
+                    break;
+                case '"' when string.CompareOrdinal(text, i, "\"\"\"", 0, 3) == 0:
+                {
+                    int start = line, end = text.IndexOf("\"\"\"", i + 3, StringComparison.Ordinal);
+                    if (end < 0) throw new ConfigurationFileException($"{source}: line {start}: a triple-quoted string is never closed");
+                    while (end + 3 < text.Length && text[end + 3] == '"') end++; // """a"""" ends with the last three
+                    line += text.AsSpan(i, end + 3 - i).Count('\n');
+                    i = end + 2;
+                    break;
+                }
+                case '"':
+                {
+                    int j = i + 1;
+                    while (j < text.Length && text[j] != '"' && text[j] != '\n') j += text[j] == '\\' ? 2 : 1;
+                    if (j >= text.Length || text[j] != '"') throw new ConfigurationFileException($"{source}: line {line}: a quoted string is never closed");
+                    i = j;
+                    break;
+                }
+                case '{':
+                case '[':
+                    open.Push((c, line));
+                    break;
+                case '}':
+                case ']':
+                    char opener = c == '}' ? '{' : '[';
+                    if (open.Count == 0)
+                        throw new ConfigurationFileException($"{source}: line {line}: '{c}' closes nothing (everything after it would be ignored)");
+                    var (bracket, openedOn) = open.Pop();
+                    if (bracket != opener)
+                        throw new ConfigurationFileException($"{source}: line {line}: '{c}' closes the '{bracket}' opened on line {openedOn}");
+                    break;
+            }
+        }
+        if (open.Count > 0)
+        {
+            var (bracket, openedOn) = open.Pop();
+            throw new ConfigurationFileException($"{source}: line {openedOn}: '{bracket}' is never closed");
+        }
     }
 
     /// <summary>

@@ -72,9 +72,40 @@ public sealed record RunConfiguration(AlexNetConfig Model, TrainingSettings Trai
             Int(c, "alexnet.data.synthetic.classes"), Int(c, "alexnet.data.synthetic.side"),
             ExpandHome(Str(c, "alexnet.data.cache-dir")), Int(c, "alexnet.data.fashion-mnist-size"), JpegDecoderOf(Str(c, "alexnet.data.jpeg-decoder")));
         if (data.Loaders < 1) throw new ConfigurationFileException($"alexnet.data.loaders = {data.Loaders}: expected at least 1");
-        return new RunConfiguration(model, training.Check(), data, Str(c, "alexnet.train.device"), Int(c, "alexnet.tower.intra-op-threads"),
+        if (!(data.Augmentation.LightingStd >= 0))
+            throw new ConfigurationFileException($"alexnet.data.lighting-std = {Invariant(data.Augmentation.LightingStd)}: expected 0 (no lighting noise) or more");
+        if (data.SyntheticTrain < 1) throw new ConfigurationFileException($"alexnet.data.synthetic.train-images = {data.SyntheticTrain}: expected at least 1");
+        if (data.SyntheticValidation < 1) throw new ConfigurationFileException($"alexnet.data.synthetic.val-images = {data.SyntheticValidation}: expected at least 1");
+        if (data.SyntheticClasses < 2) throw new ConfigurationFileException($"alexnet.data.synthetic.classes = {data.SyntheticClasses}: expected at least 2");
+        if (data.SyntheticSide is < 0 or (> 0 and < 8))
+            throw new ConfigurationFileException($"alexnet.data.synthetic.side = {data.SyntheticSide}: expected 0 (the crop plus an eighth) or at least 8");
+        if (data.FashionMnistSize < 1) throw new ConfigurationFileException($"alexnet.data.fashion-mnist-size = {data.FashionMnistSize}: expected a positive side in pixels");
+        int threads = Int(c, "alexnet.tower.intra-op-threads");
+        if (threads < 0) throw new ConfigurationFileException($"alexnet.tower.intra-op-threads = {threads}: expected 0 (cores / towers) or more");
+        try { training.Check(); }
+        catch (InvalidModelConfigException e) { throw Named(e); }
+        return new RunConfiguration(CheckModel(model), training, data, Str(c, "alexnet.train.device"), threads,
             Bool(c, "alexnet.train.tf32"));
     }
+
+    /// <summary>
+    /// The model keys checked before anything starts (the coordinator checks them again once the
+    /// data's class count is known); classes = 0 means "from the data".
+    /// </summary>
+    private static AlexNetConfig CheckModel(AlexNetConfig model)
+    {
+        if (model.Classes is < 0 or 1)
+            throw new ConfigurationFileException($"alexnet.model.classes = {model.Classes}: expected 0 (the count of the data's classes) or at least 2");
+        try { (model.Classes > 0 ? model : model with { Classes = Math.Max(2, model.Towers) }).Validate(); }
+        catch (InvalidModelConfigException e) { throw Named(e, "model."); }
+        return model;
+    }
+
+    /// <summary>The exception as a bad value of its alexnet.* key.</summary>
+    private static ConfigurationFileException Named(InvalidModelConfigException e, string section = "") =>
+        new($"alexnet.{section}{e.Key} = {Invariant(e.Value)}: expected {e.Expected}");
+
+    private static string Invariant(object value) => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
 
     private static JpegDecoder JpegDecoderOf(string setting)
     {

@@ -51,8 +51,18 @@ public sealed record TrainingSettings
         if (MaxBatchesInFlight < 1) throw new InvalidModelConfigException("coordinator.max-batches-in-flight", MaxBatchesInFlight, "at least 1");
         if (CheckpointEverySteps < 0) throw new InvalidModelConfigException("checkpoint.every-steps", CheckpointEverySteps, "0 or more");
         if (KeepCheckpoints < 1) throw new InvalidModelConfigException("checkpoint.keep-last", KeepCheckpoints, "at least 1");
+        if (LogEvery < 0) throw new InvalidModelConfigException("train.log-every", LogEvery, "0 (only per epoch) or more");
+        if (ValidationBatchSize < 0) throw new InvalidModelConfigException("coordinator.validation-batch-size", ValidationBatchSize, "0 (the training batch size) or more");
+        if (StepTimeout <= TimeSpan.Zero) throw new InvalidModelConfigException("coordinator.step-timeout", StepTimeout, "a positive duration");
         if (Schedule.Kind is not ("plateau" or "step" or "cosine"))
             throw new InvalidModelConfigException("train.schedule.kind", Schedule.Kind, "plateau, step or cosine");
+        if (!(Schedule.Factor > 0)) throw new InvalidModelConfigException("train.schedule.factor", Schedule.Factor, "a positive number");
+        if (Schedule.Patience < 0) throw new InvalidModelConfigException("train.schedule.patience", Schedule.Patience, "0 or more epochs");
+        if (Schedule.MaxReductions < 0) throw new InvalidModelConfigException("train.schedule.max-reductions", Schedule.MaxReductions, "0 or more");
+        if (!(Schedule.Threshold >= 0)) throw new InvalidModelConfigException("train.schedule.threshold", Schedule.Threshold, "0 or more");
+        if (Schedule.StepEpochs < 1) throw new InvalidModelConfigException("train.schedule.step-epochs", Schedule.StepEpochs, "at least 1");
+        if (!(Schedule.WarmupEpochs >= 0)) throw new InvalidModelConfigException("train.schedule.warmup-epochs", Schedule.WarmupEpochs, "0 (no warm-up) or more epochs");
+        if (!(Schedule.MinRate >= 0)) throw new InvalidModelConfigException("train.schedule.min-rate", Schedule.MinRate, "0 or more");
         Compute.Validate();
         return this;
     }

@@ -29,6 +29,7 @@ public sealed class EvalCommand : ICommand
         int batch = args.Int("batch") ?? 128;
         if (batch < 1) throw new UsageException($"--batch {batch}: expected at least 1");
         int? limit = args.Int("limit");
+        if (limit < 1) throw new UsageException($"--limit {limit}: expected at least 1 image");
         args.RejectUnknown(Name);
         if (args.Positional.Count > 0) throw new UsageException($"unexpected argument '{args.Positional[0]}'");
 
@@ -36,7 +37,7 @@ public sealed class EvalCommand : ICommand
         var statistics = PreparedSplit.Statistics(dataRoot);
         using var checkpoint = CheckpointOptions.Open(where);
         CheckpointLocator.CheckAgainstData(checkpoint.Model, checkpoint.Folder, data.ClassNames.Count, data.ImageSide, $"--data {dataRoot}");
-        IImageDataset images = limit is { } n && n < data.Count ? InMemoryDataset.Snapshot(data, Math.Max(1, n)) : data;
+        IImageDataset images = limit is { } n && n < data.Count ? InMemoryDataset.Snapshot(data, n) : data;
         if (!json)
         {
             Console.WriteLine(CheckpointOptions.Describe(checkpoint));

@@ -33,6 +33,7 @@ public sealed class NeighboursCommand : ICommand
         if (queries.Length == 0) throw new UsageException("--query IMAGE is required (one or more image files)");
         if (k < 1) throw new UsageException($"--k {k}: expected at least 1");
         if (batch < 1) throw new UsageException($"--batch {batch}: expected at least 1");
+        if (limit < 1) throw new UsageException($"--limit {limit}: expected at least 1 image");
 
         using var data = PreparedSplit.Open(dataRoot, split);
         var statistics = PreparedSplit.Statistics(dataRoot);
@@ -40,7 +41,7 @@ public sealed class NeighboursCommand : ICommand
         CheckpointLocator.CheckAgainstData(checkpoint.Model, checkpoint.Folder, data.ClassNames.Count, data.ImageSide, $"--data {dataRoot}");
         var queryImages = ImageFiles.Load(queries, data.ImageSide, data.ClassNames);
         using var classifier = new ImageClassifier(checkpoint.Network, checkpoint.Device, statistics);
-        int searched = limit is { } n ? Math.Clamp(n, 1, data.Count) : data.Count;
+        int searched = limit is { } n ? Math.Min(n, data.Count) : data.Count;
 
         Neighbour[][] found;
         using (var queryFeatures = classifier.Features(queryImages, Enumerable.Range(0, queryImages.Count).ToArray()))

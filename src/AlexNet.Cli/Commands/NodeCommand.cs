@@ -68,6 +68,10 @@ public sealed class NodeCommand : ICommand
         var cluster = ClusterSettings.From(config);
         var recorder = new RunRecorder();
         var telemetry = TelemetrySettings.From(config, run.Training.CheckpointDir);
+        // Towers write their checkpoint shards, the coordinator's node the manifests and the run folder.
+        if (run.Training.CheckpointDir is { } checkpointDir && (cluster.Has(ClusterSettings.Coordinator) || cluster.Has(ClusterSettings.Tower)))
+            OutputFolders.CheckWritable(checkpointDir, "alexnet.checkpoint.dir");
+        if (telemetry.RunDir is { } runDir && cluster.Has(ClusterSettings.Coordinator)) OutputFolders.CheckWritable(runDir, "alexnet.telemetry.run-dir");
         TelemetryRecorder? files = null; // opened on the first event: only the node that hosts the run host writes
         Console.WriteLine($"node: roles {string.Join(",", cluster.Roles)} at {cluster.AdvertisedHost}:{cluster.Port}" +
                           (cluster.Has(ClusterSettings.Tower) ? $", towers on {(cluster.Devices.Count > 0 ? string.Join(",", cluster.Devices) : $"{run.Model.Towers} x {run.Device}")}" : "") +

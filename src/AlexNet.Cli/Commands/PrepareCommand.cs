@@ -24,7 +24,8 @@ public sealed class PrepareCommand : ICommand
                             rotated, CMYK and non-JPEG images always go through ImageSharp
         Writes OUT/SPLIT/shard-*.bin with index.json (counts, SHA-256), OUT/statistics.bin (training
         mean image and RGB eigen-decomposition), OUT/classes.txt and OUT/prepare-report.tsv (every
-        converted, skipped or ignored file, with the reason). Bad files never stop the run.
+        converted, skipped or ignored file, with the reason). Bad files never stop the run; an empty
+        or unreadable class folder is reported and warned about. OUT must not be SRC or inside it.
         """;
 
     public int Run(CliArgs args)
@@ -63,7 +64,11 @@ public sealed class PrepareCommand : ICommand
             progress.Finish(); // an error message must not land on the progress bar's line
         }
         foreach (var (split, s) in summary.Splits)
-            Console.WriteLine($"{split}: {s.Stored} images stored ({s.Converted} converted), {s.Skipped} skipped, {s.Ignored} other files ignored");
+            Console.WriteLine($"{split}: {s.Stored} images stored ({s.Converted} converted), {s.Skipped} skipped, {s.Ignored} other files ignored" +
+                              (s.EmptyClasses > 0 ? $", {s.EmptyClasses} empty class folder(s)" : "") +
+                              (s.UnreadableFolders > 0 ? $", {s.UnreadableFolders} unreadable class folder(s) skipped" : ""));
+        foreach (var warning in summary.Warnings ?? Array.Empty<string>())
+            Console.Error.WriteLine($"warning: {warning}");
         var st = summary.Statistics;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"statistics: {PreparedLayout.Statistics(output)}; eigenvalues (0..1 scale) {st.Eigenvalues[0]:G4} {st.Eigenvalues[1]:G4} {st.Eigenvalues[2]:G4}"));
         Console.WriteLine($"report: {PreparedLayout.Report(output)}; {summary.ShardsReused} shard(s) kept from an earlier run; {summary.Elapsed.TotalSeconds:F1} s; " +

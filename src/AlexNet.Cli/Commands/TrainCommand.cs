@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using AlexNet.Actors.Hosting;
 using AlexNet.Actors.Inference;
 using AlexNet.Actors.Loading;
+using AlexNet.Actors.Protocol;
 using AlexNet.Cli.Telemetry;
 
 namespace AlexNet.Cli.Commands;
@@ -12,7 +13,9 @@ public sealed class TrainCommand : ICommand
     public string Name => "train";
     public string Summary => "train AlexNet with tower, loader and coordinator actors in this process";
     public string Usage => "usage: alexnet train [options]\n" + TrainFlags.Help + TelemetrySettings.Help +
-        "\nWith no options: the synthetic set (10 classes, 2048 + 512 images), crop 64, width 0.25, 2 towers, batch 64, 8 epochs (about 20 s on 2 cores).";
+        "\nWith no options (--data auto): Fashion-MNIST when Debian's dataset-fashion-mnist is installed (imported and prepared once;\n" +
+        "preset fashion-mnist-quick: crop 64 of 72x72, width 0.25, 2 towers, batch 128, 2 epochs, about 3 minutes on 2 cores),\n" +
+        "else the synthetic set (preset quickstart: 10 classes, 2048 + 512 images, crop 64, width 0.25, 2 towers, batch 64, 8 epochs, about a minute).";
 
     public int Run(CliArgs args)
     {
@@ -21,17 +24,16 @@ public sealed class TrainCommand : ICommand
         var telemetry = TelemetrySettings.From(config, run.Training.CheckpointDir);
         args.RejectUnknown(Name);
         if (args.Positional.Count > 0) throw new UsageException($"unexpected argument '{args.Positional[0]}'");
+        if (run.Training.CheckpointDir is { } checkpointDir) OutputFolders.CheckWritable(checkpointDir, "alexnet.checkpoint.dir");
+        if (telemetry.RunDir is { } runDir) OutputFolders.CheckWritable(runDir, "alexnet.telemetry.run-dir");
         var data = DataSources.Resolve(run.Data, Console.Out);
         if (run.Tf32) AlexNet.Model.ComputeDevice.UseTf32(true);
-        var model = run.Model with { Classes = run.Model.Classes > 0 ? run.Model.Classes : data.Train.ClassNames.Count };
+        var model = CheckAgainstData(run, data);
         Console.WriteLine($"model: {model}; " +
                           $"batch {run.Training.BatchSize}, lr {run.Training.LearningRate}, {run.Training.Epochs} epoch(s)" +
                           (run.Training.MaxSteps > 0 ? $" or {run.Training.MaxSteps} steps" : "") +
                           $", {run.Data.Loaders} loader(s), device {run.Device}, seed {run.Training.Seed}" +
                           (run.Training.Compute == AlexNet.Model.ComputeOptions.Default ? "" : $", {run.Training.Compute}"));
-        // What predict needs from the training set travels with the checkpoints.
-        if (run.Training.CheckpointDir is { } checkpoints)
-            DatasetAssets.Save(checkpoints, data.Statistics, data.Train.Count, data.Train.ClassNames);
         using var recorder = telemetry.RunDir is { } folder
             ? new RunRecorder(folder, telemetry.TensorBoard, model, line => Console.Error.WriteLine("warning: " + line))
             : null;
@@ -43,15 +45,23 @@ public sealed class TrainCommand : ICommand
         int signal = 0;
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, "SIGINT", 130));
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, "SIGTERM", 143));
+        void Record(object e)
+        {
+            // What predict needs from the training set travels with the checkpoints. Written once the
+            // coordinator has accepted the folder (resume, model, seed): a run it refuses must not
+            // leave another run's checkpoints with this run's mean image and class names.
+            if (e is TrainingStarted && run.Training.CheckpointDir is { } checkpoints) SaveAssets(checkpoints, data);
+            recorder?.OnEvent(e);
+        }
         try
         {
             if (telemetry.LiveDisplay)
             {
                 var finished = new LiveDisplay(run.Training.Epochs).Show(report =>
-                    LocalRun.RunAsync(options, e => { recorder?.OnEvent(e); report(e); }, stop: stop).GetAwaiter().GetResult());
+                    LocalRun.RunAsync(options, e => { Record(e); report(e); }, stop: stop).GetAwaiter().GetResult());
                 TrainingConsole.Print(finished);
             }
-            else LocalRun.RunAsync(options, e => { recorder?.OnEvent(e); TrainingConsole.Print(e); }, stop: stop).GetAwaiter().GetResult();
+            else LocalRun.RunAsync(options, e => { Record(e); TrainingConsole.Print(e); }, stop: stop).GetAwaiter().GetResult();
             return 0;
         }
         catch (TrainingFailedException e)
@@ -77,5 +87,37 @@ public sealed class TrainCommand : ICommand
                                     (run.Training.CheckpointDir is null ? "" : " and its checkpoint") + $"; {name} again stops at once");
             stop.Request($"{name} received");
         }
+    }
+
+    private static void SaveAssets(string folder, LoaderData data)
+    {
+        try { DatasetAssets.Save(folder, data.Statistics, data.Train.Count, data.Train.ClassNames); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"warning: could not write {DatasetAssets.StatisticsFile} and {DatasetAssets.ClassesFile} into {folder}: {e.Message} " +
+                                    "(training goes on; predict will need --data with the prepared training set)");
+        }
+    }
+
+    /// <summary>
+    /// The run's model with the data's class count, once the checks the coordinator would make
+    /// are passed here, before any actor starts: a refusal is then one line naming the key.
+    /// </summary>
+    public static AlexNet.Model.AlexNetConfig CheckAgainstData(RunConfiguration run, LoaderData data)
+    {
+        int classes = data.Train.ClassNames.Count, side = data.Train.ImageSide;
+        if (run.Model.Classes > 0 && run.Model.Classes != classes)
+            throw new ConfigurationFileException($"alexnet.model.classes = {run.Model.Classes}: the data {data.Name} has {classes} classes (0 takes the count from the data)");
+        var model = run.Model with { Classes = classes };
+        try { model.Validate(); }
+        catch (AlexNet.Model.InvalidModelConfigException e)
+        {
+            throw new ConfigurationFileException($"alexnet.model.{e.Key} = {e.Value}: expected {e.Expected} (the data {data.Name} has {classes} classes)");
+        }
+        if (model.Crop > side)
+            throw new ConfigurationFileException($"alexnet.model.crop = {model.Crop}: expected at most {side}, the side of the stored images of {data.Name}");
+        if (data.Train.Count < run.Training.BatchSize)
+            throw new ConfigurationFileException($"alexnet.train.batch-size = {run.Training.BatchSize}: expected at most {data.Train.Count}, the training images of {data.Name}");
+        return model;
     }
 }

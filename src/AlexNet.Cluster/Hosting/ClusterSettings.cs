@@ -55,6 +55,12 @@ public sealed record ClusterSettings(
         if (recovery.WaitForTowers <= TimeSpan.Zero) throw new ConfigurationFileException($"{k}.recovery.wait-for-towers = {recovery.WaitForTowers}: expected a positive duration");
         TimeSpan? joinTimeout = Get(c, $"{k}.join-timeout", k2 => c.GetString(k2)) is "off" ? null : Get(c, $"{k}.join-timeout", k2 => c.GetTimeSpan(k2));
         if (joinTimeout <= TimeSpan.Zero) throw new ConfigurationFileException($"{k}.join-timeout = {joinTimeout}: expected a positive duration or off");
+        foreach (var seed in List(c, $"{k}.seed-nodes"))
+        {
+            if (!Akka.Actor.ActorPath.TryParseAddress(seed, out var address) || address.Protocol != "akka.tcp" || address.System != "alexnet"
+                || string.IsNullOrEmpty(address.Host) || address.Port is not (> 0 and <= 65535) || seed.TrimEnd('/').IndexOf('/', Math.Max(0, seed.IndexOf('@'))) >= 0)
+                throw new ConfigurationFileException($"{k}.seed-nodes contains '{seed}': expected akka.tcp://alexnet@HOST:PORT");
+        }
         if (tls.Enabled && tls.CertificatePath.Length == 0)
             throw new ConfigurationFileException($"{k}.tls.enabled = on needs {k}.tls.certificate-path (a .pfx file)");
         return new ClusterSettings(roles, Get(c, $"{k}.hostname", k2 => c.GetString(k2)), Get(c, $"{k}.public-hostname", k2 => c.GetString(k2)), port,
