@@ -107,4 +107,44 @@ public sealed class ClusterConfigTests
         Assert.Equal(2, node.WaitForExit(TimeSpan.FromMinutes(1)));
         Assert.Contains("device 'cuda:3'", node.Output);
     }
+
+    [Fact]
+    public void A_second_node_on_a_running_node_s_port_is_refused_naming_the_key()
+    {
+        // Akka's default (SO_REUSEADDR on Linux) let the second node listen on the same port beside the first.
+        int port = NodeProcess.FreePort();
+        string[] Args(string dataPort) => new[] { "node", "--roles", "coordinator", "--hostname", "127.0.0.1", "--data", "synthetic",
+                                                   "--port", port.ToString(), "--data-port", dataPort };
+        using var first = new NodeProcess("first", Args("0"));
+        Assert.True(first.WaitFor(l => l.Contains("waiting for"), TimeSpan.FromMinutes(1)), first.Output);
+        using var second = new NodeProcess("second", Args("0"));
+        Assert.Equal(2, second.WaitForExit(TimeSpan.FromMinutes(1)));
+        Assert.Contains($"alexnet node: alexnet.cluster.port = {port}: cannot listen on 127.0.0.1:{port} (Address already in use)", second.Output);
+    }
+
+    [Fact]
+    public void A_data_channel_port_in_use_is_refused_naming_the_key()
+    {
+        var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        try
+        {
+            int port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+            using var node = new NodeProcess("second", new[] { "node", "--roles", "coordinator", "--hostname", "127.0.0.1", "--data", "synthetic",
+                                                               "--port", "0", "--data-port", port.ToString() });
+            Assert.Equal(2, node.WaitForExit(TimeSpan.FromMinutes(1)));
+            Assert.Contains($"alexnet node: alexnet.cluster.data-channel.port = {port}: cannot listen on 127.0.0.1:{port} (Address already in use)", node.Output);
+        }
+        finally { holder.Stop(); }
+    }
+
+    [Fact]
+    public void A_node_stopped_by_sigterm_leaves_the_cluster_and_exits_143()
+    {
+        using var node = new NodeProcess("stopped", new[] { "node", "--roles", "coordinator,loader", "--port", "0", "--data", "synthetic" });
+        Assert.True(node.WaitFor(l => l.Contains("waiting for"), TimeSpan.FromMinutes(1)), node.Output);
+        node.Terminate();
+        Assert.Equal(143, node.WaitForExit(TimeSpan.FromMinutes(1)));
+        Assert.Contains("alexnet node: stopped by a signal after leaving the cluster", node.Output);
+    }
 }

@@ -176,6 +176,19 @@ public sealed class ClusterRunTests(ITestOutputHelper output) : IDisposable
         Assert.True(after >= 1.3 * before, $"images/s went from {before:F1} to {after:F1} when a second loader joined");
     }
 
+    [Fact]
+    public void One_node_of_every_role_hands_batches_over_by_reference_and_reuses_their_buffers()
+    {
+        var node = Start("all", Node("coordinator,tower,loader", NodeProcess.FreePort(), null,
+            new[] { "--config", Config(256, 32), "--data", "synthetic", "--width", "0.25", "--crop", "64", "--batch", "16", "--steps", "24", "--threads", "1" }));
+        Assert.Equal(0, node.WaitForExit(Patience));
+        // Each batch's buffer goes back to the pool once both towers (on this node) have read it.
+        var buffers = Regex.Match(node.Output, @"batch buffers: (\d+) made, (\d+) reused");
+        Assert.True(buffers.Success, node.Output);
+        int made = int.Parse(buffers.Groups[1].Value), reused = int.Parse(buffers.Groups[2].Value);
+        Assert.True(reused > made, $"{made} made, {reused} reused: the buffers should go round");
+    }
+
     private static int StepsSoFar(NodeProcess coordinator) =>
         coordinator.Output.Split('\n').Where(l => l.StartsWith("step ")).Select(l => int.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1])).DefaultIfEmpty(0).Max();
 }

@@ -77,6 +77,10 @@ public sealed class NodeCommand : ICommand
                           (cluster.Has(ClusterSettings.Tower) ? $", towers on {(cluster.Devices.Count > 0 ? string.Join(",", cluster.Devices) : $"{run.Model.Towers} x {run.Device}")}" : "") +
                           (cluster.SeedNodes.Count > 0 ? $", joining {string.Join(",", cluster.SeedNodes)}" : ", first seed") +
                           (cluster.Has(ClusterSettings.Coordinator) ? $"; model {run.Model}, batch {run.Training.BatchSize}, seed {run.Training.Seed}" : ""));
+        // SIGINT and SIGTERM both reach Akka as the process's exit (the node leaves the cluster, then
+        // stops); which one it was only decides the exit code, 130 or 143.
+        bool interrupted = false;
+        using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, _ => interrupted = true);
         var outcome = ClusterNode.RunAsync(new NodeOptions(config, cluster, run, () => DataSources.Resolve(run.Data, Console.Out), e =>
         {
             recorder.Record(e);
@@ -89,6 +93,7 @@ public sealed class NodeCommand : ICommand
             TrainingConsole.Print(e);
         })).GetAwaiter().GetResult();
         files?.Dispose();
+        if (outcome.ExitCode == ClusterNode.StoppedBySignal.ExitCode && interrupted) outcome = outcome with { ExitCode = 130 };
         if (report is not null && cluster.Has(ClusterSettings.Coordinator)) recorder.Report().Write(report);
         if (outcome.BatchBuffers is var (made, reused) && made + reused > 0)
             Console.WriteLine($"batch buffers: {made} made, {reused} reused");

@@ -19,7 +19,7 @@ namespace AlexNet.Cluster.Hosting;
 /// <param name="OnEvent">The run's events, on the node that hosts the coordinator.</param>
 public sealed record NodeOptions(Config Config, ClusterSettings Cluster, RunConfiguration Run, Func<LoaderData> Data, Action<object> OnEvent);
 
-/// <summary>How a node ended: the process exit code (0 run finished, 1 run failed, 2 refused) and a line for the user.</summary>
+/// <summary>How a node ended: the process exit code (0 run finished, 1 run failed, 2 refused, 130/143 stopped by SIGINT/SIGTERM) and a line for the user.</summary>
 public sealed record NodeOutcome(int ExitCode, string Message)
 {
     /// <summary>Batch pixel buffers this node made, and how often it used one again instead (see <see cref="PixelBufferPool"/>).</summary>
@@ -39,7 +39,13 @@ public static class ClusterNode
         // A device this machine does not have is refused before joining: a tower actor failing on it
         // later would leave the run waiting for a tower that never initialises.
         if (s.Has(ClusterSettings.Tower)) foreach (var device in s.Devices) ComputeDevice.Resolve(device);
-        var system = ActorSystem.Create("alexnet", ClusterConfig.WithAkka(o.Config, s));
+        ActorSystem system;
+        try { system = ActorSystem.Create("alexnet", ClusterConfig.WithAkka(o.Config, s)); }
+        catch (Exception e) when (SocketError(e) is { } socket)
+        {
+            throw new ConfigurationFileException($"alexnet.cluster.port = {s.Port}: cannot listen on {s.Hostname}:{s.Port} ({socket.Message}): " +
+                                                 "is another node running there? (0 takes any free port)");
+        }
         var outcome = new TaskCompletionSource<NodeOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
         try
         {
@@ -49,7 +55,14 @@ public static class ClusterNode
             // is in the data channel's socket; batches arriving here are read into them, and the
             // coordinator hands them back once the step's input is made.
             var pixelBuffers = new PixelBufferPool(o.Run.Training.MaxBatchesInFlight + o.Run.Data.Loaders + 1);
-            var (channel, dataChannel) = StartDataChannel(system, s, self, pixelBuffers);
+            ChannelPoint channel;
+            IActorRef dataChannel;
+            try { (channel, dataChannel) = StartDataChannel(system, s, self, pixelBuffers); }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                throw new ConfigurationFileException($"alexnet.cluster.data-channel.port = {s.DataChannel.Port}: cannot listen on {s.Hostname}:{s.DataChannel.Port} " +
+                                                     $"({e.Message}): is another node running there? (0 takes any free port)");
+            }
             var profile = new NodeProfile(o.Run.Model, o.Run.Training.Seed, o.Run.Data.Augmentation, o.Run.Data.Source);
             var devices = !s.Has(ClusterSettings.Tower) ? Array.Empty<string>()
                 : s.Devices.Count > 0 ? s.Devices.ToArray() : LocalRun.TowerDevices(o.Run.Device, o.Run.Model.Towers);
@@ -64,7 +77,9 @@ public static class ClusterNode
                 {
                     o.OnEvent(e);
                     if (e is TrainingFinished f) outcome.TrySetResult(new NodeOutcome(0, $"finished after {f.Steps} steps"));
-                    if (e is TrainingFailed failed) outcome.TrySetResult(new NodeOutcome(1, $"training failed: {failed.Reason}"));
+                    // A node shutting down on a signal stops its run host too: that is the signal, not a failed run.
+                    else if (CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClrExitReason) outcome.TrySetResult(StoppedBySignal);
+                    else if (e is TrainingFailed failed) outcome.TrySetResult(new NodeOutcome(1, $"training failed: {failed.Reason}"));
                 });
                 system.ActorOf(ClusterSingletonManager.Props(host, PoisonPill.Instance,
                     ClusterSingletonManagerSettings.Create(system).WithRole(ClusterSettings.Coordinator)), "run");
@@ -72,7 +87,7 @@ public static class ClusterNode
             if (s.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
             _ = system.WhenTerminated.ContinueWith(_ => outcome.TrySetResult(CoordinatedShutdown.Get(system).ShutdownReason switch
             {
-                CoordinatedShutdown.ClrExitReason => new NodeOutcome(0, "stopped by a signal after leaving the cluster"),
+                CoordinatedShutdown.ClrExitReason => StoppedBySignal,
                 CoordinatedShutdown.ClusterJoinUnsuccessfulReason => new NodeOutcome(1,
                     $"could not join the cluster through {string.Join(", ", s.SeedNodes)} within {s.JoinTimeout} (alexnet.cluster.join-timeout): " +
                     "is a seed node up at that address, and is its run still going?"),
@@ -87,6 +102,22 @@ public static class ClusterNode
             await system.WhenTerminated;
         }
     }
+
+    /// <summary>
+    /// SIGTERM or SIGINT (the process's exit, to .NET): the node left the cluster first. Neither 0 (the run
+    /// finished) nor 1 (it failed): the run goes on without this node, or, where this was its only
+    /// coordinator, resumes from its checkpoint when one is started again. 143 = 128 + SIGTERM.
+    /// </summary>
+    public static readonly NodeOutcome StoppedBySignal = new(143, "stopped by a signal after leaving the cluster");
+
+    /// <summary>The socket error behind a failed start (Akka wraps a failed bind several times over), or null.</summary>
+    private static System.Net.Sockets.SocketException? SocketError(Exception? e) => e switch
+    {
+        null => null,
+        System.Net.Sockets.SocketException socket => socket,
+        AggregateException many => many.InnerExceptions.Select(SocketError).FirstOrDefault(x => x is not null),
+        _ => SocketError(e.InnerException),
+    };
 
     private static (ChannelPoint Point, IActorRef Actor) StartDataChannel(ActorSystem system, ClusterSettings s, string self, PixelBufferPool pixelBuffers)
     {

@@ -5,6 +5,7 @@ using AlexNet.Cluster.Channel;
 using AlexNet.Cluster.Protocol;
 using AlexNet.Cluster.Wire;
 using AlexNet.Data;
+using AlexNet.Model;
 
 namespace AlexNet.Cluster.Proxies;
 
@@ -30,6 +31,9 @@ public sealed class RemoteTowerProxy : ReceiveActor, IWithUnboundedStash
     private readonly PixelBufferPool? _pixelBuffers; // a batch the coordinator shared among the towers' proxies is released once sent
     private IActorRef _replyTo = ActorRefs.Nobody;
     private WireRoute? _route;
+    // A step's batch that went by reference (a tower on this node) or through Akka.Remote: released
+    // once the tower has answered the step's first segment, as it has made its input from it by then.
+    private (long Step, byte[] Pixels)? _readingPixels;
     private readonly List<object> _early = new(); // replies before any request (a tower that failed on start): for the first asker
 
     public IStash Stash { get; set; } = null!;
@@ -101,7 +105,12 @@ public sealed class RemoteTowerProxy : ReceiveActor, IWithUnboundedStash
         {
             _replyTo = Sender;
             var pool = _pixelBuffers;
-            Action? written = m is BeginStep begin && pool is not null ? () => pool.Release(begin.Batch.Pixels) : null;
+            Action? written = null;
+            if (m is BeginStep begin && pool is not null)
+            {
+                if (_route!.UsesDataChannel) written = () => pool.Release(begin.Batch.Pixels);
+                else _readingPixels = (begin.Step, begin.Batch.Pixels);
+            }
             if (!_route!.Send(_route.Outgoing(m, _precision), Self, written))
                 Lost($"the data channel to {_towerNode.Node} is closed");
             foreach (var early in _early) _replyTo.Tell(TowerWire.FromWire(early), Self);
@@ -115,7 +124,13 @@ public sealed class RemoteTowerProxy : ReceiveActor, IWithUnboundedStash
                 _early.Add(m);
                 return;
             }
-            _replyTo.Tell(TowerWire.FromWire(m), Self);
+            var reply = TowerWire.FromWire(m);
+            if (reply is SegmentOutput { Segment: Segment.Stem } stem && _readingPixels is { } read && read.Step == stem.Step)
+            {
+                _pixelBuffers!.Release(read.Pixels);
+                _readingPixels = null;
+            }
+            _replyTo.Tell(reply, Self);
             if (m is TowerReady && !readyAnnounced)
             {
                 Context.Parent.Tell(new ReadyRelayed(_index));
