@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using AlexNet.Actors.Checkpoints;
 using AlexNet.Actors.Hosting;
 using AlexNet.Actors.Inference;
 using AlexNet.Actors.Loading;
@@ -25,6 +26,7 @@ public sealed class TrainCommand : ICommand
         args.RejectUnknown(Name);
         if (args.Positional.Count > 0) throw new UsageException($"unexpected argument '{args.Positional[0]}'");
         if (run.Training.CheckpointDir is { } checkpointDir) OutputFolders.CheckWritable(checkpointDir, "alexnet.checkpoint.dir");
+        using var folderLock = run.Training.CheckpointDir is { } locked ? LockCheckpoints(locked) : null;
         if (telemetry.RunDir is { } runDir) OutputFolders.CheckWritable(runDir, "alexnet.telemetry.run-dir");
         var data = DataSources.Resolve(run.Data, Console.Out);
         if (run.Tf32) AlexNet.Model.ComputeDevice.UseTf32(true);
@@ -87,6 +89,12 @@ public sealed class TrainCommand : ICommand
                                     (run.Training.CheckpointDir is null ? "" : " and its checkpoint") + $"; {name} again stops at once");
             stop.Request($"{name} received");
         }
+    }
+
+    private static CheckpointFolderLock LockCheckpoints(string folder)
+    {
+        try { return CheckpointFolderLock.Acquire(folder); }
+        catch (IOException e) { throw new ConfigurationFileException($"alexnet.checkpoint.dir = {folder}: {e.Message}"); }
     }
 
     private static void SaveAssets(string folder, LoaderData data)
