@@ -133,10 +133,17 @@ public sealed class RefusedInputTests : IDisposable
         Assert.Equal(4, File.ReadAllLines(classes).Length);
         var statisticsBytes = File.ReadAllBytes(statistics);
 
-        // Other data, refused by the coordinator (the folder holds checkpoints and resume is off).
-        var refused = Train("--config", Data(5), "--checkpoint-dir", checkpoints, "--resume", "off");
+        // Other data, refused by the coordinator (no checkpoint in the folder is of this model).
+        var refused = Train("--config", Data(5), "--checkpoint-dir", checkpoints);
         Assert.Equal(1, refused.ExitCode);
-        Assert.Contains("already holds checkpoints and resume is off", refused.Stderr);
+        Assert.Contains("no usable checkpoint", refused.Stderr);
+        Assert.Equal(4, File.ReadAllLines(classes).Length);
+        Assert.Equal(statisticsBytes, File.ReadAllBytes(statistics));
+
+        // Resume off on a folder with checkpoints: refused before anything starts.
+        var off = Train("--config", Data(5), "--checkpoint-dir", checkpoints, "--resume", "off");
+        Assert.Equal(2, off.ExitCode);
+        Assert.Contains($"alexnet.checkpoint.resume = off: {checkpoints} already holds checkpoints", off.Stderr);
         Assert.Equal(4, File.ReadAllLines(classes).Length);
         Assert.Equal(statisticsBytes, File.ReadAllBytes(statistics));
 

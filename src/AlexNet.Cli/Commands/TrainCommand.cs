@@ -27,6 +27,8 @@ public sealed class TrainCommand : ICommand
         if (args.Positional.Count > 0) throw new UsageException($"unexpected argument '{args.Positional[0]}'");
         if (run.Training.CheckpointDir is { } checkpointDir) OutputFolders.CheckWritable(checkpointDir, "alexnet.checkpoint.dir");
         using var folderLock = run.Training.CheckpointDir is { } locked ? LockCheckpoints(locked) : null;
+        if (run.Training.CheckpointDir is { } existing && !run.Training.Resume && new CheckpointStore(existing).Folders().Any())
+            throw new ConfigurationFileException($"alexnet.checkpoint.resume = off: {existing} already holds checkpoints; choose another folder, or resume");
         if (telemetry.RunDir is { } runDir) OutputFolders.CheckWritable(runDir, "alexnet.telemetry.run-dir");
         var data = DataSources.Resolve(run.Data, Console.Out);
         if (run.Tf32) AlexNet.Model.ComputeDevice.UseTf32(true);
