@@ -140,7 +140,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
             foreach (var (endpoint, node) in _freeLoaders)
             {
                 var proxy = NewLoaderProxy(endpoint, node);
-                announce(() => _coordinator.Tell(new LoaderJoined(proxy)));
+                announce(() => _coordinator.Tell(new LoaderJoined(proxy, node.Node)));
             }
             _freeLoaders.Clear();
         });
@@ -152,6 +152,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
         Receive<Terminated>(m => { _towerProxies.Remove(m.ActorRef); _loaderProxies.Remove(m.ActorRef); });
         Receive<object>(_ => !Sender.Equals(_coordinator), _ => { }); // late events of a coordinator stopped for a recovery
         Receive<TowerLostFailure>(OnTowerLost);
+        Receive<LoaderDropped>(OnLoaderDropped);
         Receive<TrainingFinished>(End);
         Receive<TrainingFailed>(End);
         ReceiveAny(_onEvent); // progress events from the coordinator
@@ -284,7 +285,8 @@ public sealed class RunHost : ReceiveActor, IWithTimers
         _freeLoaders.Clear();
         var loaders = _loaderProxies.Keys.ToList();
         var training = paused is null ? _setup.Training : _setup.Training with { Resume = true };
-        _coordinator = Context.ActorOf(CoordinatorActor.Props(_setup.Model, training, towers, loaders, Self, _setup.CoordinatorDevice, pixelBuffers: _setup.PixelBuffers), $"coordinator-{_generation}");
+        _coordinator = Context.ActorOf(CoordinatorActor.Props(_setup.Model, training, towers, loaders, Self, _setup.CoordinatorDevice,
+            pixelBuffers: _setup.PixelBuffers, loaderNodes: new Dictionary<IActorRef, string>(_loaderProxies)), $"coordinator-{_generation}");
         Context.Watch(_coordinator);
         Notice(paused is { } p
             ? $"resuming the run with {k} tower(s) and {loaders.Count} loader(s) after a pause of {p.TotalSeconds:F1} s (recovery {_generation - 1} of at most {_setup.Recovery.MaxRestarts})"
@@ -344,6 +346,25 @@ public sealed class RunHost : ReceiveActor, IWithTimers
         var pausedAt = DateTime.UtcNow;
         Become(() => Recovering(pausedAt));
         TryStart(paused: TimeSpan.Zero);
+    }
+
+    /// <summary>
+    /// The coordinator took a loader that did not deliver off the run, with the others of its node: their
+    /// proxies stop, and no later coordinator (after a recovery) is given them. The node's loaders come
+    /// back only if it offers itself again, i.e. after it left the cluster or was unreachable and rejoined.
+    /// </summary>
+    private void OnLoaderDropped(LoaderDropped m)
+    {
+        if (!_loaderProxies.TryGetValue(m.Loader, out var node)) return;
+        var proxies = _loaderProxies.Where(p => p.Value == node).Select(p => p.Key).ToList();
+        foreach (var proxy in proxies)
+        {
+            _loaderProxies.Remove(proxy);
+            Context.Unwatch(proxy);
+            Context.Stop(proxy);
+        }
+        Notice($"loader node {node} withdrawn from the run ({proxies.Count} loader(s)): data loader {m.Loader.Path.Name} {m.Reason}; " +
+               "its loaders come back only if the node rejoins the cluster", isError: true);
     }
 
     private IActorRef NewLoaderProxy(IActorRef endpoint, ChannelPoint node)
