@@ -37,6 +37,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly RunSetup _setup;
+    private readonly NodeProfile _profile; // this node's, with the training settings a coordinator node is checked for
     private readonly Action<object> _onEvent;
     private readonly HashSet<Address> _members = new();
     private readonly HashSet<string> _offered = new();
@@ -62,6 +63,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
     public RunHost(RunSetup setup, Action<object> onEvent)
     {
         _setup = setup;
+        _profile = setup.Profile with { Terms = RunTerms.Of(setup.Training) };
         _onEvent = onEvent;
         Become(Gathering);
     }
@@ -211,15 +213,17 @@ public sealed class RunHost : ReceiveActor, IWithTimers
             NodeHost(member.Address).Tell(new NodeRefused(refusal));
             return;
         }
-        if (member.HasRole(ClusterSettings.Tower) || member.HasRole(ClusterSettings.Loader))
-            NodeHost(member.Address).Tell(new Enlist(Self, _setup.Profile, _setup.Channel));
+        // Every node, coordinator nodes included: a stand-in coordinator is checked now, not when it takes
+        // the run over (it would then refuse every healthy node, or continue another run).
+        NodeHost(member.Address).Tell(new Enlist(Self, _profile, _setup.Channel));
     }
 
     /// <summary>Checks a node's offer; a node whose configuration differs is told why and ignored.</summary>
     private bool Accept(NodeOffer offer)
     {
         if (!_offered.Add(offer.Node)) return false;
-        var refusal = ProfileCheck.Refusal(_setup.Profile, offer.Profile, isLoader: offer.Loaders.Count > 0);
+        bool isCoordinator = offer.Roles.Contains(ClusterSettings.Coordinator);
+        var refusal = ProfileCheck.Refusal(_profile, offer.Profile, isLoader: offer.Loaders.Count > 0, isCoordinator);
         if (refusal is not null)
         {
             Sender.Tell(new NodeRefused(refusal));
@@ -229,7 +233,10 @@ public sealed class RunHost : ReceiveActor, IWithTimers
         if (!_setup.DataChannel.IsNobody() && offer.Channel.Enabled) _setup.DataChannel.Tell(new AdmitPeer(offer.Channel));
         foreach (var t in offer.Towers) _freeTowers.Add((t, offer.Channel));
         foreach (var l in offer.Loaders) _freeLoaders.Add((l, offer.Channel));
-        Notice($"node {offer.Node} [{string.Join(",", offer.Roles)}] joined with {offer.Towers.Count} tower(s) and {offer.Loaders.Count} loader(s)");
+        if (offer.Towers.Count + offer.Loaders.Count > 0)
+            Notice($"node {offer.Node} [{string.Join(",", offer.Roles)}] joined with {offer.Towers.Count} tower(s) and {offer.Loaders.Count} loader(s)");
+        else if (offer.Node != Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString())
+            Notice($"coordinator node {offer.Node} joined: it would take the run over should this node go away");
         return true;
     }
 
@@ -336,7 +343,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
             _freeTowers.RemoveAll(t => t.Node.Node == lostNode);
             _offered.Remove(lostNode);
             foreach (var address in _members.Where(a => a.ToString() == lostNode))
-                NodeHost(address).Tell(new Enlist(Self, _setup.Profile, _setup.Channel));
+                NodeHost(address).Tell(new Enlist(Self, _profile, _setup.Channel));
         }
         bool hasCheckpoint = new CheckpointStore(dir).Folders().Any();
         Notice($"{lost.Reason}: pausing the run; waiting up to {_setup.Recovery.WaitForTowers} for {_setup.Model.Towers} tower(s) " +
