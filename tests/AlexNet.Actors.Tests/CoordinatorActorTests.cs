@@ -184,6 +184,53 @@ public class CoordinatorActorTests() : TestKit(TestSetup.Akka)
     }
 
     [Fact]
+    public void Loaders_of_one_node_that_never_deliver_are_taken_off_together_after_one_step_timeout()
+    {
+        var data = TestSetup.Data(train: 128);
+        var towers = Enumerable.Range(0, 2).Select(_ => Sys.ActorOf(TowerActor.Props("cpu", 1))).ToList();
+        var log = new ConcurrentQueue<(string Loader, LoadBatch Request, IActorRef ReplyTo)>();
+        var hungA = Sys.ActorOf(Props.Create(() => new RecordingLoader(Describe(data), "hung-a", log)), "hung-a");
+        var hungB = Sys.ActorOf(Props.Create(() => new RecordingLoader(Describe(data), "hung-b", log)), "hung-b");
+        var working = Sys.ActorOf(Loading.DataLoaderActor.Props(data, TestSetup.Augmentation, 1));
+        var listener = CreateTestProbe();
+        var settings = Settings(inFlight: 3, steps: 4) with { StepTimeout = TimeSpan.FromSeconds(5) };
+        var nodes = new Dictionary<IActorRef, string> { [hungA] = "node-h", [hungB] = "node-h", [working] = "node-w" };
+        Sys.ActorOf(CoordinatorActor.Props(TestSetup.Tiny(2), settings, towers, new[] { hungA, hungB, working }, listener.Ref, loaderNodes: nodes));
+
+        var seen = new List<object>();
+        var outcome = listener.FishForMessage<object>(m => { seen.Add(m); return m is TrainingFinished or TrainingFailed; }, TimeSpan.FromSeconds(60));
+        Assert.True(outcome is TrainingFinished { Steps: 4 }, outcome.ToString());
+        Assert.Contains(log, l => l.Loader == "hung-b"); // both were asked for batches
+        var dropped = Assert.Single(seen.OfType<LoaderDropped>()); // one wait, for the node: not one per loader
+        Assert.Equal(hungA, dropped.Loader);
+        Assert.Contains("did not deliver Train batch 1 of epoch 1 within 00:00:05", dropped.Reason);
+        var notices = seen.OfType<RunNotice>().Select(n => n.Message).ToList();
+        Assert.Single(notices, n => n.Contains("/user/hung-a did not deliver"));
+        Assert.DoesNotContain(notices, n => n.Contains("/user/hung-b did not deliver")); // no second wait
+        Assert.Contains(notices, n => n.Contains("/user/hung-b is on the same node as data loader hung-a (node-h)"));
+    }
+
+    [Fact]
+    public void Waiting_in_vain_for_the_only_node_s_loaders_ends_the_run_after_one_step_timeout()
+    {
+        var data = TestSetup.Data(train: 128);
+        var towers = Enumerable.Range(0, 2).Select(_ => Sys.ActorOf(TowerActor.Props("cpu", 1))).ToList();
+        var log = new ConcurrentQueue<(string Loader, LoadBatch Request, IActorRef ReplyTo)>();
+        var hungA = Sys.ActorOf(Props.Create(() => new RecordingLoader(Describe(data), "a", log)), "only-node-a");
+        var hungB = Sys.ActorOf(Props.Create(() => new RecordingLoader(Describe(data), "b", log)), "only-node-b");
+        var listener = CreateTestProbe();
+        var settings = Settings(inFlight: 2, steps: 4) with { StepTimeout = TimeSpan.FromSeconds(5) };
+        var nodes = new Dictionary<IActorRef, string> { [hungA] = "node-h", [hungB] = "node-h" };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Sys.ActorOf(CoordinatorActor.Props(TestSetup.Tiny(2), settings, towers, new[] { hungA, hungB }, listener.Ref, loaderNodes: nodes));
+
+        var failed = listener.FishForMessage<TrainingFailed>(_ => true, TimeSpan.FromSeconds(60));
+        Assert.Contains("timed out after 00:00:05: waiting for Train batch 1 of epoch 1 from data loader akka://", failed.Reason);
+        Assert.Contains("/user/only-node-a", failed.Reason); // the one asked first: no second wait for its node-mate
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(9.5), $"ended after {clock.Elapsed.TotalSeconds:F1} s");
+    }
+
+    [Fact]
     public void A_run_whose_last_loader_left_after_delivering_the_last_batches_still_finishes()
     {
         var data = TestSetup.Data(train: 128);

@@ -89,6 +89,25 @@ public sealed class ClusterConfigTests
         Assert.Contains("alexnet.cluster.join-timeout", e.Message);
     }
 
+    [Theory]
+    [InlineData(null, 120.0)]
+    [InlineData("45s", 45.0)]
+    [InlineData("off", null)]
+    public void The_coordinator_timeout_is_two_minutes_unless_set_and_off_waits_for_ever(string? value, double? seconds)
+    {
+        var overrides = value is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["alexnet.cluster.coordinator-timeout"] = value };
+        Assert.Equal(seconds is { } s ? TimeSpan.FromSeconds(s) : null, ClusterSettings.From(Layered(overrides)).CoordinatorTimeout);
+    }
+
+    [Theory]
+    [InlineData("0s")]
+    [InlineData("later")]
+    public void A_bad_coordinator_timeout_is_refused_naming_the_key(string value)
+    {
+        var e = Assert.Throws<ConfigurationFileException>(() => ClusterSettings.From(Layered(new Dictionary<string, string> { ["alexnet.cluster.coordinator-timeout"] = value })));
+        Assert.Contains("alexnet.cluster.coordinator-timeout", e.Message);
+    }
+
     [Fact]
     public void A_node_whose_seeds_never_answer_gives_up_after_the_join_timeout_naming_them()
     {

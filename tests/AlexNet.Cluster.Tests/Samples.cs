@@ -34,7 +34,8 @@ internal static class Samples
 
     public static ChannelPoint Channel => new("akka.tcp://alexnet@127.0.0.1:4053", "127.0.0.1", 40123, Enumerable.Range(0, 32).Select(i => (byte)i).ToArray());
 
-    public static NodeProfile Profile => new(Config, 5, new AugmentationSettings(64, true, 0.1), "synthetic");
+    public static NodeProfile Profile => new(Config, 5, new AugmentationSettings(64, true, 0.1), "synthetic",
+        Hosting.RunTerms.Of(new AlexNet.Actors.Training.TrainingSettings { BatchSize = 32, CheckpointDir = "/shared/ck" }));
 
     public static IEnumerable<object> All(IActorRef actor) => new object[]
     {

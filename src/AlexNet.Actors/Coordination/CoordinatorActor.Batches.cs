@@ -47,18 +47,30 @@ public sealed partial class CoordinatorActor
     }
 
     /// <summary>
-    /// The batch due next did not come within the step timeout. With other loaders present, the one
-    /// asked for it is taken off the run (hung, or cut off without its node leaving the cluster) and
-    /// its batches go to the others; otherwise the run ends, saying what it waited for.
+    /// The batch due next did not come within the step timeout. With loaders of other nodes present,
+    /// the one asked for it is taken off the run (hung, or cut off without its node leaving the
+    /// cluster) together with every other loader of its node, which would each cost another timeout,
+    /// and their batches go to the others; the listener is told (<see cref="LoaderDropped"/>).
+    /// Otherwise the run ends, saying what it waited for.
     /// </summary>
     private void OnBatchOverdue(PhaseTimedOut m)
     {
-        if (_prefetcher.Awaited is { } awaited && !awaited.Loader.IsNobody() && _prefetcher.Loaders.Count > 1)
+        if (_prefetcher.Awaited is { } awaited && !awaited.Loader.IsNobody())
         {
-            LoseLoader(awaited.Loader, $"did not deliver {BatchName(awaited.Key.Split, awaited.Key.Epoch, awaited.Key.Index)} within {_settings.StepTimeout}");
-            _watchedBatch = null;
-            WatchAwaitedBatch();
-            return;
+            var hung = awaited.Loader;
+            var node = _loaderNodes.GetValueOrDefault(hung);
+            var fellows = _prefetcher.Loaders.Where(l => l.Equals(hung) || node is not null && _loaderNodes.GetValueOrDefault(l) == node).ToList();
+            if (_prefetcher.Loaders.Count > fellows.Count)
+            {
+                string reason = $"did not deliver {BatchName(awaited.Key.Split, awaited.Key.Epoch, awaited.Key.Index)} within {_settings.StepTimeout}";
+                foreach (var fellow in fellows.Where(f => !f.Equals(hung)))
+                    LoseLoader(fellow, $"is on the same node as data loader {hung.Path.Name} ({node}), which {reason}: taken off the run with it");
+                LoseLoader(hung, reason);
+                _listener.Tell(new LoaderDropped(hung, reason));
+                _watchedBatch = null;
+                WatchAwaitedBatch();
+                return;
+            }
         }
         Fail($"timed out after {_settings.StepTimeout}: {m.What}");
     }
@@ -85,6 +97,7 @@ public sealed partial class CoordinatorActor
     {
         Receive<LoaderJoined>(m =>
         {
+            if (m.Node is not null) _loaderNodes[m.Loader] = m.Node;
             Context.Watch(m.Loader);
             _prefetcher.AddLoader(m.Loader, Self);
             Notice($"data loader {m.Loader.Path} joined ({_prefetcher.Loaders.Count} now)");

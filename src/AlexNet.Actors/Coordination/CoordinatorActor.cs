@@ -29,6 +29,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
     private readonly TrainingSettings _settings;
     private readonly IReadOnlyList<IActorRef> _towers;
     private readonly List<IActorRef> _startLoaders; // the loaders until the prefetcher takes them over (Describing)
+    private readonly Dictionary<IActorRef, string> _loaderNodes; // where each loader runs, when a host said so
     private readonly IActorRef _listener;
     private readonly Device _device;
     private readonly bool _shareInputs;
@@ -66,9 +67,16 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
     /// other processes), so the buffer is shared among the towers' proxies, which release it once
     /// the batch is on its way (<see cref="PixelBufferPool.Share"/>).
     /// </param>
+    /// <param name="loaderNodes">
+    /// Where each loader runs (a cluster node), when several share one: a loader that does not deliver
+    /// is taken off the run together with the others of its node (<see cref="LoaderDropped"/>).
+    /// Loaders not listed are each a node of their own.
+    /// </param>
     public CoordinatorActor(AlexNetConfig config, TrainingSettings settings, IReadOnlyList<IActorRef> towers,
-        IReadOnlyList<IActorRef> loaders, IActorRef listener, string deviceSpec, bool shareInputs = false, PixelBufferPool? pixelBuffers = null)
+        IReadOnlyList<IActorRef> loaders, IActorRef listener, string deviceSpec, bool shareInputs = false, PixelBufferPool? pixelBuffers = null,
+        IReadOnlyDictionary<IActorRef, string>? loaderNodes = null)
     {
+        _loaderNodes = loaderNodes?.ToDictionary(p => p.Key, p => p.Value) ?? new Dictionary<IActorRef, string>();
         _shareInputs = shareInputs;
         _pixelBuffers = pixelBuffers;
         _towerDevices = new string[towers.Count];
@@ -85,8 +93,9 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
     }
 
     public static Props Props(AlexNetConfig config, TrainingSettings settings, IReadOnlyList<IActorRef> towers,
-        IReadOnlyList<IActorRef> loaders, IActorRef listener, string deviceSpec = "cpu", bool shareInputs = false, PixelBufferPool? pixelBuffers = null) =>
-        Akka.Actor.Props.Create(() => new CoordinatorActor(config, settings, towers, loaders, listener, deviceSpec, shareInputs, pixelBuffers))
+        IReadOnlyList<IActorRef> loaders, IActorRef listener, string deviceSpec = "cpu", bool shareInputs = false, PixelBufferPool? pixelBuffers = null,
+        IReadOnlyDictionary<IActorRef, string>? loaderNodes = null) =>
+        Akka.Actor.Props.Create(() => new CoordinatorActor(config, settings, towers, loaders, listener, deviceSpec, shareInputs, pixelBuffers, loaderNodes))
             .WithDispatcher("akka.actor.coordinator-dispatcher");
 
     protected override void PreStart()
@@ -104,6 +113,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
         Receive<LoaderJoined>(m =>
         {
             if (_startLoaders.Contains(m.Loader)) return;
+            if (m.Node is not null) _loaderNodes[m.Loader] = m.Node;
             Context.Watch(m.Loader);
             _startLoaders.Add(m.Loader);
             if (_startLoaders.Count == 1) AskForDescription();

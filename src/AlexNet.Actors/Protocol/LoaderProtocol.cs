@@ -32,8 +32,17 @@ public sealed record BatchFailed(DataSplit Split, long Epoch, int Index, string 
 /// <summary>
 /// Anyone (the cluster membership watcher) → coordinator: a loader joined; ask it for batches too.
 /// The coordinator watches it and, should it stop, asks the others for what it still owed.
+/// <paramref name="Node"/> names where it runs (null: a node of its own); see <see cref="LoaderDropped"/>.
 /// </summary>
-public sealed record LoaderJoined(Akka.Actor.IActorRef Loader);
+public sealed record LoaderJoined(Akka.Actor.IActorRef Loader, string? Node = null);
 
 /// <summary>Anyone → coordinator: a loader is leaving; stop asking it, and re-ask the others for its batches.</summary>
 public sealed record LoaderLeft(Akka.Actor.IActorRef Loader);
+
+/// <summary>
+/// Coordinator → its listener: <paramref name="Loader"/> did not deliver the batch due next within the
+/// step timeout (<paramref name="Reason"/>), so it was taken off the run together with every other
+/// loader of its node (they share its process and storage, and would each cost another step timeout).
+/// A host that hands loaders to later coordinators leaves that node's loaders out from now on.
+/// </summary>
+public sealed record LoaderDropped(Akka.Actor.IActorRef Loader, string Reason);

@@ -13,12 +13,22 @@ public sealed record TlsSettings(bool Enabled, string CertificatePath, string Ce
 /// <summary>The typed view of alexnet.cluster; a bad value names its key.</summary>
 /// <param name="Devices">This node's tower devices; empty = one per model tower on the training device.</param>
 /// <param name="JoinTimeout">How long to try joining through the seed nodes; null = for ever.</param>
+/// <param name="CoordinatorTimeout">How long a node waits without a run host before it exits with 1; null = for ever.</param>
 public sealed record ClusterSettings(
     IReadOnlyList<string> Roles, string Hostname, string PublicHostname, int Port, IReadOnlyList<string> SeedNodes,
     IReadOnlyList<string> Devices, WirePrecision Precision, TimeSpan GatherTimeout, DataChannelSettings DataChannel,
-    TimeSpan LoaderReadDelay, TlsSettings Tls, RecoverySettings Recovery, TimeSpan? JoinTimeout = null)
+    TimeSpan LoaderReadDelay, TlsSettings Tls, RecoverySettings Recovery, TimeSpan? JoinTimeout = null, TimeSpan? CoordinatorTimeout = null)
 {
     public const string Coordinator = "coordinator", Tower = "tower", Loader = "loader";
+    public const string CoordinatorTimeoutKey = "alexnet.cluster.coordinator-timeout";
+
+    /// <summary>alexnet.cluster.coordinator-timeout: a positive duration, or off (null).</summary>
+    public static TimeSpan? CoordinatorTimeoutOf(Config c)
+    {
+        TimeSpan? timeout = Get(c, CoordinatorTimeoutKey, k => c.GetString(k)) is "off" ? null : Get(c, CoordinatorTimeoutKey, k => c.GetTimeSpan(k));
+        if (timeout <= TimeSpan.Zero) throw new ConfigurationFileException($"{CoordinatorTimeoutKey} = {timeout}: expected a positive duration or off");
+        return timeout;
+    }
     public static readonly string[] KnownRoles = { Coordinator, Tower, Loader };
 
     public bool Has(string role) => Roles.Contains(role);
@@ -65,7 +75,7 @@ public sealed record ClusterSettings(
             throw new ConfigurationFileException($"{k}.tls.enabled = on needs {k}.tls.certificate-path (a .pfx file)");
         return new ClusterSettings(roles, Get(c, $"{k}.hostname", k2 => c.GetString(k2)), Get(c, $"{k}.public-hostname", k2 => c.GetString(k2)), port,
             List(c, $"{k}.seed-nodes"), devices, precision, Get(c, $"{k}.gather-timeout", k2 => c.GetTimeSpan(k2)), channel,
-            Get(c, $"{k}.loader.read-delay", k2 => c.GetTimeSpan(k2)), tls, recovery, joinTimeout);
+            Get(c, $"{k}.loader.read-delay", k2 => c.GetTimeSpan(k2)), tls, recovery, joinTimeout, CoordinatorTimeoutOf(c));
     }
 
     private static T Get<T>(Config c, string key, Func<string, T> read)

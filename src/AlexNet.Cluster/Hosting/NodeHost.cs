@@ -1,5 +1,7 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Event;
+using AlexNet.Actors.Hosting;
 using AlexNet.Actors.Loading;
 using AlexNet.Cluster.Protocol;
 using AlexNet.Cluster.Proxies;
@@ -16,21 +18,37 @@ public sealed record NodeSetup(
 /// <summary>
 /// Every node's host (at /user/node): creates the node's tower endpoints (one per device) and loader
 /// endpoints, offers them to the run host when it enlists the node, and ends the process when the
-/// run host refuses the node or the run is over. States: Waiting → Enlisted → Ending.
+/// run host refuses the node, the run is over, or no run host has enlisted the node for
+/// alexnet.cluster.coordinator-timeout (from the moment this node is up in the cluster, and again
+/// whenever the run host that enlisted it becomes unreachable or stops). States: Waiting → Enlisted → Ending.
 /// </summary>
-public sealed class NodeHost : ReceiveActor
+public sealed class NodeHost : ReceiveActor, IWithTimers
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly NodeSetup _setup;
     private readonly Action<int, string> _exit;
     private readonly List<TowerSeat> _towers = new();
     private readonly List<IActorRef> _loaders = new();
+    private readonly NodeProfile _profile;
+    private readonly TimeSpan? _coordinatorTimeout;
+    private IActorRef? _runHost; // the run host that enlisted this node last, while it is there
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private sealed record NoRunHostTimedOut(string Why);
 
     /// <param name="exit">Called once with the process exit code and a line for the user.</param>
     public NodeHost(NodeSetup setup, Action<int, string> exit)
     {
         _setup = setup;
         _exit = exit;
+        // This node's own configuration, as its actor system has it (the node's layered configuration).
+        var config = Context.System.Settings.Config;
+        _coordinatorTimeout = config.HasPath(ClusterSettings.CoordinatorTimeoutKey) ? ClusterSettings.CoordinatorTimeoutOf(config) : null;
+        // A coordinator node may take the run over: the run host checks its training settings too.
+        _profile = setup.Roles.Contains(ClusterSettings.Coordinator) && setup.Profile.Terms is null && config.HasPath("alexnet.train")
+            ? setup.Profile with { Terms = RunTerms.Of(RunConfiguration.From(config).Training) }
+            : setup.Profile;
         Become(Waiting);
     }
 
@@ -50,25 +68,83 @@ public sealed class NodeHost : ReceiveActor
             for (int i = 0; i < _setup.Loaders; i++)
                 _loaders.Add(Context.ActorOf(LoaderEndpoint.Props(data, _setup.Augmentation, _setup.Profile.Seed, _setup.Channel, _setup.DataChannel, _setup.PixelBuffers), $"loader-{i}"));
         }
+        if (_coordinatorTimeout is not null && Context.System.Settings.ProviderClass.Contains("Cluster"))
+            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+                typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberWeaklyUp), typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.ReachableMember));
+    }
+
+    protected override void PostStop()
+    {
+        if (_coordinatorTimeout is not null && Context.System.Settings.ProviderClass.Contains("Cluster"))
+            Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
     }
 
     private void Waiting()
     {
         Receive<Enlist>(Offer);
+        RunHostWatch();
         Ending();
     }
 
     private void Enlisted()
     {
         Receive<Enlist>(Offer); // a new run host (after a coordinator fail-over) enlists the node again
+        RunHostWatch();
         Ending();
     }
 
     private void Offer(Enlist m)
     {
         if (!_setup.DataChannel.IsNobody()) _setup.DataChannel.Tell(new AdmitPeer(m.Channel));
-        Sender.Tell(new NodeOffer(_setup.Node, _setup.Roles.ToArray(), _setup.Profile, _setup.Channel, _towers, _loaders));
+        if (!m.RunHost.Equals(_runHost))
+        {
+            if (_runHost is not null) Context.Unwatch(_runHost);
+            _runHost = m.RunHost;
+            Context.Watch(_runHost);
+        }
+        Timers.Cancel("no-run-host");
+        Sender.Tell(new NodeOffer(_setup.Node, _setup.Roles.ToArray(), _profile, _setup.Channel, _towers, _loaders));
         Become(Enlisted);
+    }
+
+    /// <summary>
+    /// The clock of alexnet.cluster.coordinator-timeout: it runs while no run host is there for this node
+    /// (none enlisted it since it came up, or the one that did is unreachable or gone) and stops when one
+    /// enlists it (a coordinator fail-over: the next run host does so within seconds).
+    /// </summary>
+    private void RunHostWatch()
+    {
+        var self = Akka.Cluster.Cluster.Get(Context.System).SelfAddress;
+        Receive<ClusterEvent.MemberUp>(m => m.Member.Address == self && _runHost is null,
+            _ => StartClock("no coordinator enlisted this node within {0} of its joining the cluster"));
+        Receive<ClusterEvent.MemberWeaklyUp>(m => m.Member.Address == self && _runHost is null,
+            _ => StartClock("no coordinator enlisted this node within {0} of its joining the cluster"));
+        Receive<ClusterEvent.UnreachableMember>(m => _runHost is not null && m.Member.Address == _runHost.Path.Address,
+            m => StartClock($"the coordinator's node {m.Member.Address} became unreachable and no coordinator took over within {{0}}"));
+        Receive<ClusterEvent.ReachableMember>(m => _runHost is not null && m.Member.Address == _runHost.Path.Address,
+            _ => Timers.Cancel("no-run-host"));
+        Receive<Terminated>(m => m.ActorRef.Equals(_runHost), m =>
+        {
+            _runHost = null;
+            StartClock($"the coordinator on {m.ActorRef.Path.Address} went away and no coordinator took over within {{0}}");
+        });
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
+        Receive<ClusterEvent.IReachabilityEvent>(_ => { });
+        Receive<NoRunHostTimedOut>(m =>
+        {
+            var line = string.Format(m.Why, _coordinatorTimeout) + $" ({ClusterSettings.CoordinatorTimeoutKey}): " +
+                       "exiting, so that a supervisor restarts this node and it joins the next coordinator";
+            _log.Error(line);
+            _exit(1, line);
+            Become(() => ReceiveAny(_ => { }));
+        });
+    }
+
+    private void StartClock(string why)
+    {
+        if (_coordinatorTimeout is not { } timeout || Timers.IsTimerActive("no-run-host")) return;
+        _log.Info("no coordinator is attached to this node: waiting up to {0} ({1}) for one", timeout, ClusterSettings.CoordinatorTimeoutKey);
+        Timers.StartSingleTimer("no-run-host", new NoRunHostTimedOut(why), timeout);
     }
 
     private void Ending()
@@ -76,12 +152,14 @@ public sealed class NodeHost : ReceiveActor
         Receive<NodeRefused>(m =>
         {
             _log.Error("refused by the coordinator: {0}", m.Reason);
+            Timers.CancelAll();
             _exit(2, $"this node was refused by the coordinator: {m.Reason}");
             Become(() => ReceiveAny(_ => { }));
         });
         Receive<RunEnded>(m =>
         {
             Sender.Tell(new RunEndSeen(_setup.Node)); // the run host's node waits for this before it shuts down
+            Timers.CancelAll();
             _exit(m.Succeeded ? 0 : 1, $"the run ended: {m.Summary}");
             Become(() => ReceiveAny(_ => { }));
         });

@@ -37,6 +37,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly RunSetup _setup;
+    private readonly NodeProfile _profile; // this node's, with the training settings a coordinator node is checked for
     private readonly Action<object> _onEvent;
     private readonly HashSet<Address> _members = new();
     private readonly HashSet<string> _offered = new();
@@ -62,6 +63,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
     public RunHost(RunSetup setup, Action<object> onEvent)
     {
         _setup = setup;
+        _profile = setup.Profile with { Terms = RunTerms.Of(setup.Training) };
         _onEvent = onEvent;
         Become(Gathering);
     }
@@ -140,7 +142,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
             foreach (var (endpoint, node) in _freeLoaders)
             {
                 var proxy = NewLoaderProxy(endpoint, node);
-                announce(() => _coordinator.Tell(new LoaderJoined(proxy)));
+                announce(() => _coordinator.Tell(new LoaderJoined(proxy, node.Node)));
             }
             _freeLoaders.Clear();
         });
@@ -152,6 +154,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
         Receive<Terminated>(m => { _towerProxies.Remove(m.ActorRef); _loaderProxies.Remove(m.ActorRef); });
         Receive<object>(_ => !Sender.Equals(_coordinator), _ => { }); // late events of a coordinator stopped for a recovery
         Receive<TowerLostFailure>(OnTowerLost);
+        Receive<LoaderDropped>(OnLoaderDropped);
         Receive<TrainingFinished>(End);
         Receive<TrainingFailed>(End);
         ReceiveAny(_onEvent); // progress events from the coordinator
@@ -210,15 +213,17 @@ public sealed class RunHost : ReceiveActor, IWithTimers
             NodeHost(member.Address).Tell(new NodeRefused(refusal));
             return;
         }
-        if (member.HasRole(ClusterSettings.Tower) || member.HasRole(ClusterSettings.Loader))
-            NodeHost(member.Address).Tell(new Enlist(Self, _setup.Profile, _setup.Channel));
+        // Every node, coordinator nodes included: a stand-in coordinator is checked now, not when it takes
+        // the run over (it would then refuse every healthy node, or continue another run).
+        NodeHost(member.Address).Tell(new Enlist(Self, _profile, _setup.Channel));
     }
 
     /// <summary>Checks a node's offer; a node whose configuration differs is told why and ignored.</summary>
     private bool Accept(NodeOffer offer)
     {
         if (!_offered.Add(offer.Node)) return false;
-        var refusal = ProfileCheck.Refusal(_setup.Profile, offer.Profile, isLoader: offer.Loaders.Count > 0);
+        bool isCoordinator = offer.Roles.Contains(ClusterSettings.Coordinator);
+        var refusal = ProfileCheck.Refusal(_profile, offer.Profile, isLoader: offer.Loaders.Count > 0, isCoordinator);
         if (refusal is not null)
         {
             Sender.Tell(new NodeRefused(refusal));
@@ -228,7 +233,10 @@ public sealed class RunHost : ReceiveActor, IWithTimers
         if (!_setup.DataChannel.IsNobody() && offer.Channel.Enabled) _setup.DataChannel.Tell(new AdmitPeer(offer.Channel));
         foreach (var t in offer.Towers) _freeTowers.Add((t, offer.Channel));
         foreach (var l in offer.Loaders) _freeLoaders.Add((l, offer.Channel));
-        Notice($"node {offer.Node} [{string.Join(",", offer.Roles)}] joined with {offer.Towers.Count} tower(s) and {offer.Loaders.Count} loader(s)");
+        if (offer.Towers.Count + offer.Loaders.Count > 0)
+            Notice($"node {offer.Node} [{string.Join(",", offer.Roles)}] joined with {offer.Towers.Count} tower(s) and {offer.Loaders.Count} loader(s)");
+        else if (offer.Node != Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString())
+            Notice($"coordinator node {offer.Node} joined: it would take the run over should this node go away");
         return true;
     }
 
@@ -284,7 +292,8 @@ public sealed class RunHost : ReceiveActor, IWithTimers
         _freeLoaders.Clear();
         var loaders = _loaderProxies.Keys.ToList();
         var training = paused is null ? _setup.Training : _setup.Training with { Resume = true };
-        _coordinator = Context.ActorOf(CoordinatorActor.Props(_setup.Model, training, towers, loaders, Self, _setup.CoordinatorDevice, pixelBuffers: _setup.PixelBuffers), $"coordinator-{_generation}");
+        _coordinator = Context.ActorOf(CoordinatorActor.Props(_setup.Model, training, towers, loaders, Self, _setup.CoordinatorDevice,
+            pixelBuffers: _setup.PixelBuffers, loaderNodes: new Dictionary<IActorRef, string>(_loaderProxies)), $"coordinator-{_generation}");
         Context.Watch(_coordinator);
         Notice(paused is { } p
             ? $"resuming the run with {k} tower(s) and {loaders.Count} loader(s) after a pause of {p.TotalSeconds:F1} s (recovery {_generation - 1} of at most {_setup.Recovery.MaxRestarts})"
@@ -334,7 +343,7 @@ public sealed class RunHost : ReceiveActor, IWithTimers
             _freeTowers.RemoveAll(t => t.Node.Node == lostNode);
             _offered.Remove(lostNode);
             foreach (var address in _members.Where(a => a.ToString() == lostNode))
-                NodeHost(address).Tell(new Enlist(Self, _setup.Profile, _setup.Channel));
+                NodeHost(address).Tell(new Enlist(Self, _profile, _setup.Channel));
         }
         bool hasCheckpoint = new CheckpointStore(dir).Folders().Any();
         Notice($"{lost.Reason}: pausing the run; waiting up to {_setup.Recovery.WaitForTowers} for {_setup.Model.Towers} tower(s) " +
@@ -344,6 +353,25 @@ public sealed class RunHost : ReceiveActor, IWithTimers
         var pausedAt = DateTime.UtcNow;
         Become(() => Recovering(pausedAt));
         TryStart(paused: TimeSpan.Zero);
+    }
+
+    /// <summary>
+    /// The coordinator took a loader that did not deliver off the run, with the others of its node: their
+    /// proxies stop, and no later coordinator (after a recovery) is given them. The node's loaders come
+    /// back only if it offers itself again, i.e. after it left the cluster or was unreachable and rejoined.
+    /// </summary>
+    private void OnLoaderDropped(LoaderDropped m)
+    {
+        if (!_loaderProxies.TryGetValue(m.Loader, out var node)) return;
+        var proxies = _loaderProxies.Where(p => p.Value == node).Select(p => p.Key).ToList();
+        foreach (var proxy in proxies)
+        {
+            _loaderProxies.Remove(proxy);
+            Context.Unwatch(proxy);
+            Context.Stop(proxy);
+        }
+        Notice($"loader node {node} withdrawn from the run ({proxies.Count} loader(s)): data loader {m.Loader.Path.Name} {m.Reason}; " +
+               "its loaders come back only if the node rejoins the cluster", isError: true);
     }
 
     private IActorRef NewLoaderProxy(IActorRef endpoint, ChannelPoint node)

@@ -16,15 +16,25 @@ public sealed record ChannelPoint(string Node, string Host, int Port, byte[] Tok
 
 /// <summary>
 /// What must agree between a node and the coordinator: the model configuration always; for loader
-/// nodes also the run seed, the augmentation and the data source (a batch is a function of these).
+/// nodes also the run seed, the augmentation and the data source (a batch is a function of these);
+/// for coordinator nodes, which may take the run over, all of that and <paramref name="Terms"/>,
+/// the training settings that decide the run (<see cref="Hosting.RunTerms"/>; empty on other nodes).
 /// </summary>
-public sealed record NodeProfile(AlexNetConfig Model, long Seed, AugmentationSettings Augmentation, string DataSource);
+public sealed record NodeProfile(AlexNetConfig Model, long Seed, AugmentationSettings Augmentation, string DataSource,
+    IReadOnlyList<RunTerm>? Terms = null)
+{
+    public IReadOnlyList<RunTerm> TermsOrNone => Terms ?? Array.Empty<RunTerm>();
+}
+
+/// <summary>One training setting that decides a run: its configuration key and its value as text.</summary>
+public sealed record RunTerm(string Key, string Value);
 
 /// <summary>A tower actor a node offers: its endpoint and the device it computes on.</summary>
 public sealed record TowerSeat(IActorRef Endpoint, string Device);
 
 /// <summary>
-/// Run host → node host (on MemberUp of a tower or loader node): take part in the run; here is the
+/// Run host → node host (on MemberUp of any node): take part in the run (a coordinator node: be checked
+/// as the run's stand-in); here is the
 /// coordinator's profile and data channel. Reply: <see cref="NodeOffer"/>.
 /// </summary>
 public sealed record Enlist(IActorRef RunHost, NodeProfile Profile, ChannelPoint Channel);

@@ -72,8 +72,19 @@ public static class ModelCodecs
     public static void Augmentation(this WireWriter w, AugmentationSettings a) { w.Int(a.Crop); w.Bool(a.Flip); w.Double(a.LightingStd); }
     public static AugmentationSettings Augmentation(this WireReader r) => new(r.Int(), r.Bool(), r.Double());
 
-    public static void Profile(this WireWriter w, NodeProfile p) { w.Config(p.Model); w.Long(p.Seed); w.Augmentation(p.Augmentation); w.String(p.DataSource); }
-    public static NodeProfile Profile(this WireReader r) => new(r.Config(), r.Long(), r.Augmentation(), r.String());
+    public static void Profile(this WireWriter w, NodeProfile p)
+    {
+        w.Config(p.Model); w.Long(p.Seed); w.Augmentation(p.Augmentation); w.String(p.DataSource);
+        w.Strings(p.TermsOrNone.Select(t => t.Key).ToList()); w.Strings(p.TermsOrNone.Select(t => t.Value).ToList());
+    }
+
+    public static NodeProfile Profile(this WireReader r)
+    {
+        var (model, seed, augmentation, source) = (r.Config(), r.Long(), r.Augmentation(), r.String());
+        var (keys, values) = (r.Strings(), r.Strings());
+        if (keys.Length != values.Length) throw new InvalidDataException($"{keys.Length} run term keys but {values.Length} values");
+        return new NodeProfile(model, seed, augmentation, source, keys.Zip(values, (k, v) => new RunTerm(k, v)).ToArray());
+    }
 
     public static void Channel(this WireWriter w, ChannelPoint c) { w.String(c.Node); w.String(c.Host); w.Int(c.Port); w.Bytes(c.Token); }
     public static ChannelPoint Channel(this WireReader r) => new(r.String(), r.String(), r.Int(), r.Bytes());

@@ -11,8 +11,11 @@ namespace AlexNet.Cluster.Wire;
 /// </summary>
 public static class WireProtocol
 {
-    /// <summary>2: BeginStep carries the fp16 loss scale, BackwardDone whether gradients are finite, ApplyUpdate a skip flag.</summary>
-    public const int Version = 2;
+    /// <summary>
+    /// 2: BeginStep carries the fp16 loss scale, BackwardDone whether gradients are finite, ApplyUpdate a skip flag.
+    /// 3: a node's profile (Enlist, NodeOffer) carries the training settings that decide the run.
+    /// </summary>
+    public const int Version = 3;
 
     /// <summary>Null when <paramref name="node"/> speaks this node's protocol; otherwise why it is refused.</summary>
     public static string? Refusal(AppVersion mine, AppVersion node) =>
