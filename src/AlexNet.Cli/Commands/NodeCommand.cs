@@ -23,6 +23,7 @@ public sealed class NodeCommand : ICommand
         ("data-port", "alexnet.cluster.data-channel.port", false), ("data-channel", "alexnet.cluster.data-channel.enabled", false),
         ("wire-precision", "alexnet.cluster.wire-precision", false), ("gather-timeout", "alexnet.cluster.gather-timeout", false),
         ("join-timeout", "alexnet.cluster.join-timeout", false),
+        ("coordinator-timeout", "alexnet.cluster.coordinator-timeout", false),
         ("loader-read-delay", "alexnet.cluster.loader.read-delay", false), ("tls", "alexnet.cluster.tls.enabled", false),
         ("max-restarts", "alexnet.cluster.recovery.max-restarts", false), ("wait-for-towers", "alexnet.cluster.recovery.wait-for-towers", false),
     };
@@ -43,6 +44,7 @@ public sealed class NodeCommand : ICommand
           --wire-precision full|fp16|bf16   activations and gradients between processes (full)
           --gather-timeout T     how long the coordinator waits for towers and a loader (10m)
           --join-timeout T|off   how long to try joining through the seed nodes before exiting with 1 (5m)
+          --coordinator-timeout T|off  how long a tower or loader node waits without a coordinator before exiting with 1 (2m)
           --loader-read-delay T  extra time per image read, emulating slow storage (0ms)
           --max-restarts N       coordinator: how often a run may recover from a lost tower node (10; 0 = never)
           --wait-for-towers T    coordinator: how long a paused run waits for a tower to (re)join (10m)
