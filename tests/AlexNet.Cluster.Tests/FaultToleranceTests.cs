@@ -179,6 +179,33 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
     }
 
     [Fact]
+    public void The_coordinator_node_stopped_by_sigterm_checkpoints_the_step_in_progress_and_the_second_coordinator_node_resumes_from_it()
+    {
+        int portA = NodeProcess.FreePort(), portB = NodeProcess.FreePort();
+        var seeds = $"akka.tcp://alexnet@127.0.0.1:{portA},akka.tcp://alexnet@127.0.0.1:{portB}";
+        var first = StartCoordinator("coordinator-a", portA, null, "report-a.json");
+        Assert.True(first.WaitFor(l => l.Contains("waiting for"), Patience), "the first coordinator did not start");
+        var second = StartCoordinator("coordinator-b", portB, seeds, "report-b.json");
+        var towers = Start("towers", "tower", 0, seeds, "--devices", "cpu,cpu");
+        // 0.3 s per batch of 8: the signal lands mid-run, not after a 12-step run has already ended.
+        var loader = Start("loader", "loader", 0, seeds, "--loader-read-delay", "40ms");
+
+        Assert.True(first.WaitFor(l => l.StartsWith("step       5 "), Patience), "the run did not reach step 5");
+        int stepsBefore = first.LastStep();
+        first.Terminate(); // SIGTERM, as Kubernetes stops a pod
+        Assert.Equal(143, first.WaitForExit(Patience));
+        Assert.Contains("checkpointed the run after step", first.Output);
+
+        AssertCompleteAndUndisturbed(second, "report-b.json", everyStepInReport: false);
+        long from = RunReport.Read(Path.Combine(_dir, "report-b.json")).Starts.Single().FromStep;
+        output.WriteLine($"SIGTERM after step {stepsBefore}; the second coordinator resumed from step {from}");
+        // A crash resumes from the last periodic checkpoint (step 4 here); the hand-over loses nothing.
+        Assert.True(from >= stepsBefore, $"resumed from step {from}, but {stepsBefore} steps were done when the node was stopped");
+        Assert.Equal(0, towers.WaitForExit(Patience));
+        Assert.Equal(0, loader.WaitForExit(Patience));
+    }
+
+    [Fact]
     public void Without_a_checkpoint_folder_a_lost_tower_ends_the_run_saying_why()
     {
         int port = NodeProcess.FreePort();

@@ -1,6 +1,8 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
+using Akka;
+using Akka.Event;
 using AlexNet.Actors.Hosting;
 using AlexNet.Actors.Loading;
 using AlexNet.Actors.Protocol;
@@ -83,6 +85,10 @@ public static class ClusterNode
                 });
                 system.ActorOf(ClusterSingletonManager.Props(host, PoisonPill.Instance,
                     ClusterSingletonManagerSettings.Create(system).WithRole(ClusterSettings.Coordinator)), "run");
+                // Stopped by a signal: before this node leaves, the run host here (if the run is here) has the
+                // run checkpointed, so the next one resumes with nothing lost.
+                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "hand-over-the-run",
+                    () => HandOverAsync(system, s.HandOver));
             }
             if (s.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
             _ = system.WhenTerminated.ContinueWith(_ => outcome.TrySetResult(CoordinatedShutdown.Get(system).ShutdownReason switch
@@ -109,6 +115,23 @@ public static class ClusterNode
     /// coordinator, resumes from its checkpoint when one is started again. 143 = 128 + SIGTERM.
     /// </summary>
     public static readonly NodeOutcome StoppedBySignal = new(143, "stopped by a signal after leaving the cluster");
+
+    private static async Task<Done> HandOverAsync(ActorSystem system, TimeSpan timeout)
+    {
+        if (CoordinatedShutdown.Get(system).ShutdownReason is not CoordinatedShutdown.ClrExitReason) return Done.Instance;
+        try
+        {
+            var host = await system.ActorSelection("/user/run/singleton").ResolveOne(TimeSpan.FromSeconds(2));
+            var answer = await host.Ask<RunHandedOver>(new HandOverRun(), timeout);
+            system.Log.Info("before leaving: {0}", answer.Summary);
+        }
+        catch (ActorNotFoundException) { } // the run host is on another coordinator node
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+        {
+            system.Log.Warning("the run was not checkpointed within {0} (alexnet.cluster.hand-over-timeout): the next coordinator resumes from the previous checkpoint", timeout);
+        }
+        return Done.Instance;
+    }
 
     /// <summary>The socket error behind a failed start (Akka wraps a failed bind several times over), or null.</summary>
     private static System.Net.Sockets.SocketException? SocketError(Exception? e) => e switch

@@ -14,10 +14,12 @@ public sealed record TlsSettings(bool Enabled, string CertificatePath, string Ce
 /// <param name="Devices">This node's tower devices; empty = one per model tower on the training device.</param>
 /// <param name="JoinTimeout">How long to try joining through the seed nodes; null = for ever.</param>
 /// <param name="CoordinatorTimeout">How long a node waits without a run host before it exits with 1; null = for ever.</param>
+/// <param name="HandOverTimeout">How long a coordinator node stopped by a signal waits for the run's checkpoint before it leaves (null: the default, 2 minutes).</param>
 public sealed record ClusterSettings(
     IReadOnlyList<string> Roles, string Hostname, string PublicHostname, int Port, IReadOnlyList<string> SeedNodes,
     IReadOnlyList<string> Devices, WirePrecision Precision, TimeSpan GatherTimeout, DataChannelSettings DataChannel,
-    TimeSpan LoaderReadDelay, TlsSettings Tls, RecoverySettings Recovery, TimeSpan? JoinTimeout = null, TimeSpan? CoordinatorTimeout = null)
+    TimeSpan LoaderReadDelay, TlsSettings Tls, RecoverySettings Recovery, TimeSpan? JoinTimeout = null, TimeSpan? CoordinatorTimeout = null,
+    TimeSpan? HandOverTimeout = null)
 {
     public const string Coordinator = "coordinator", Tower = "tower", Loader = "loader";
     public const string CoordinatorTimeoutKey = "alexnet.cluster.coordinator-timeout";
@@ -32,6 +34,8 @@ public sealed record ClusterSettings(
     public static readonly string[] KnownRoles = { Coordinator, Tower, Loader };
 
     public bool Has(string role) => Roles.Contains(role);
+
+    public TimeSpan HandOver => HandOverTimeout ?? TimeSpan.FromMinutes(2);
 
     /// <summary>The host other nodes reach this one at.</summary>
     public string AdvertisedHost => PublicHostname.Length > 0 ? PublicHostname : Hostname;
@@ -71,11 +75,13 @@ public sealed record ClusterSettings(
                 || string.IsNullOrEmpty(address.Host) || address.Port is not (> 0 and <= 65535) || seed.TrimEnd('/').IndexOf('/', Math.Max(0, seed.IndexOf('@'))) >= 0)
                 throw new ConfigurationFileException($"{k}.seed-nodes contains '{seed}': expected akka.tcp://alexnet@HOST:PORT");
         }
+        var handOver = Get(c, $"{k}.hand-over-timeout", k2 => c.GetTimeSpan(k2));
+        if (handOver <= TimeSpan.Zero) throw new ConfigurationFileException($"{k}.hand-over-timeout = {handOver}: expected a positive duration");
         if (tls.Enabled && tls.CertificatePath.Length == 0)
             throw new ConfigurationFileException($"{k}.tls.enabled = on needs {k}.tls.certificate-path (a .pfx file)");
         return new ClusterSettings(roles, Get(c, $"{k}.hostname", k2 => c.GetString(k2)), Get(c, $"{k}.public-hostname", k2 => c.GetString(k2)), port,
             List(c, $"{k}.seed-nodes"), devices, precision, Get(c, $"{k}.gather-timeout", k2 => c.GetTimeSpan(k2)), channel,
-            Get(c, $"{k}.loader.read-delay", k2 => c.GetTimeSpan(k2)), tls, recovery, joinTimeout, CoordinatorTimeoutOf(c));
+            Get(c, $"{k}.loader.read-delay", k2 => c.GetTimeSpan(k2)), tls, recovery, joinTimeout, CoordinatorTimeoutOf(c), handOver);
     }
 
     private static T Get<T>(Config c, string key, Func<string, T> read)
