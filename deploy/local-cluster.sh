@@ -13,8 +13,10 @@
 #   deploy/local-cluster.sh restart NAME [--dir DIR] start a killed tower or loader node again (a new process joining the cluster)
 #   deploy/local-cluster.sh status [--dir DIR]       which nodes are running
 #   deploy/local-cluster.sh wait [--dir DIR]         waits for the run to end; exit code = the coordinator's
-#   deploy/local-cluster.sh stop [--dir DIR]         SIGTERM to every node (they leave the cluster), then
-#                                                   SIGKILL to any still running after 30 s
+#   deploy/local-cluster.sh stop [--dir DIR]         SIGTERM to the coordinator (it checkpoints the step in
+#                                                   progress, then leaves), then to every other node (they
+#                                                   leave the cluster); SIGKILL to any still running after
+#                                                   150 s (the coordinator) or 30 s (the others)
 #
 # The program: $ALEXNET if set (a command, e.g. "/opt/alexnet/alexnet"), else the Release build of
 # this checkout (dotnet src/AlexNet.Cli/bin/Release/net10.0/alexnet.dll). Defaults: K=2, L=1,
@@ -116,17 +118,23 @@ case "$command" in
     if grep -Eq "^alexnet node: (the run ended: )?finished" "$dir/coordinator.log"; then exit 0; else exit 1; fi
     ;;
   stop)
-    pids=()
-    for role in loader tower coordinator; do
-      for p in "$dir"/$role*.pid; do
-        [[ -e "$p" ]] || continue
-        if running "$p"; then kill -TERM "$(cat "$p")"; pids+=("$p"); fi
+    # The coordinator first: stopped by SIGTERM, it has the run checkpoint the step in progress before
+    # it leaves (alexnet.cluster.hand-over-timeout), which needs its towers; then everyone else.
+    for group in "coordinator 150" "loader tower 30"; do
+      set -- $group
+      seconds=${!#}
+      pids=()
+      for role in "${@:1:$#-1}"; do
+        for p in "$dir"/$role*.pid; do
+          [[ -e "$p" ]] || continue
+          if running "$p"; then kill -TERM "$(cat "$p")"; pids+=("$p"); fi
+        done
       done
-    done
-    deadline=$((SECONDS + 30))
-    for p in "${pids[@]+"${pids[@]}"}"; do
-      while running "$p" && [[ $SECONDS -lt $deadline ]]; do sleep 0.5; done
-      if running "$p"; then kill -KILL "$(cat "$p")"; echo "$(basename "$p" .pid): killed (did not stop within 30 s)"; else echo "$(basename "$p" .pid): stopped"; fi
+      deadline=$((SECONDS + seconds))
+      for p in "${pids[@]+"${pids[@]}"}"; do
+        while running "$p" && [[ $SECONDS -lt $deadline ]]; do sleep 0.5; done
+        if running "$p"; then kill -KILL "$(cat "$p")"; echo "$(basename "$p" .pid): killed (did not stop within $seconds s)"; else echo "$(basename "$p" .pid): stopped"; fi
+      done
     done
     rm -f "$dir"/*.pid
     ;;
