@@ -1,0 +1,70 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using AlexNet.Actors.Checkpoints;
+using AlexNet.Actors.Coordination;
+using AlexNet.Actors.Protocol;
+using AlexNet.Actors.Training;
+using AlexNet.Cluster.Protocol;
+using AlexNet.Cluster.Proxies;
+using AlexNet.Cluster.Wire;
+using AlexNet.Data;
+using AlexNet.Model;
+
+namespace AlexNet.Cluster.Hosting;
+
+/// <summary>The end of the run: every node is told, and this node shuts down last.</summary>
+public sealed partial class RunHost
+{
+    private void End(object outcome)
+    {
+        Timers.CancelAll();
+        var (ok, summary) = outcome switch
+        {
+            TrainingFinished f => (true, $"finished after {f.Steps} steps"),
+            TrainingFailed f => (false, f.Reason),
+            _ => (false, outcome.ToString() ?? "?"),
+        };
+        var ended = new RunEnded(ok, summary);
+        // This node shuts down once the outcome is out, and messages still queued for other nodes would
+        // go down with it: a tower or loader node that never heard of the end would wait for ever. So
+        // the others are told first, and the outcome waits until each confirmed, left, or went silent.
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        var others = _members.Where(a => a != cluster.SelfAddress).ToList();
+        foreach (var address in others) NodeHost(address).Tell(ended);
+        var waiting = others.Where(a => !cluster.State.Unreachable.Any(m => m.Address == a)).Select(a => a.ToString()).ToHashSet();
+        Timers.StartSingleTimer("end-notice", new EndNoticeTimedOut(), EndNoticeTimeout);
+        Become(() => Ending(outcome, ended, waiting));
+        if (waiting.Count == 0) Conclude(outcome, ended);
+    }
+
+    private void Ending(object outcome, RunEnded ended, HashSet<string> waiting)
+    {
+        NothingToHandOver("the run had ended");
+        void Settled(string node)
+        {
+            if (waiting.Remove(node) && waiting.Count == 0) Conclude(outcome, ended);
+        }
+        Receive<RunEndSeen>(m => Settled(m.Node));
+        Receive<ClusterEvent.MemberRemoved>(m => Settled(m.Member.Address.ToString()));
+        Receive<ClusterEvent.MemberExited>(m => Settled(m.Member.Address.ToString()));
+        Receive<ClusterEvent.UnreachableMember>(m => Settled(m.Member.Address.ToString()));
+        Receive<EndNoticeTimedOut>(_ =>
+        {
+            _log.Warning("the end of the run was not confirmed within {0} by {1}", EndNoticeTimeout, string.Join(", ", waiting));
+            Conclude(outcome, ended);
+        });
+        Receive<NodeOffer>(_ => Sender.Tell(ended));
+        Receive<ClusterEvent.MemberUp>(m => NodeHost(m.Member.Address).Tell(ended)); // a latecomer is told, not waited for
+        ReceiveAny(_ => { });
+    }
+
+    /// <summary>Every other node knows: the outcome goes out, and this node (its node host told last) shuts down.</summary>
+    private void Conclude(object outcome, RunEnded ended)
+    {
+        Timers.Cancel("end-notice");
+        NodeHost(Akka.Cluster.Cluster.Get(Context.System).SelfAddress).Tell(ended);
+        _onEvent(outcome);
+        Become(() => Ended(ended));
+    }
+}

@@ -1,0 +1,136 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using AlexNet.Actors.Checkpoints;
+using AlexNet.Actors.Coordination;
+using AlexNet.Actors.Protocol;
+using AlexNet.Actors.Training;
+using AlexNet.Cluster.Protocol;
+using AlexNet.Cluster.Proxies;
+using AlexNet.Cluster.Wire;
+using AlexNet.Data;
+using AlexNet.Model;
+
+namespace AlexNet.Cluster.Hosting;
+
+/// <summary>Starting a coordinator, and starting another after a lost tower or a dropped loader node.</summary>
+public sealed partial class RunHost
+{
+    /// <summary>
+    /// Starts a coordinator once K towers and a loader are there: the first time, or after a lost
+    /// tower (<paramref name="paused"/> = how long the run was paused; the new coordinator then always
+    /// resumes from the newest checkpoint). Loaders already in the run keep their proxies.
+    /// </summary>
+    private void TryStart(TimeSpan? paused)
+    {
+        int k = _setup.Model.Towers;
+        if (_freeTowers.Count < k || _freeLoaders.Count + _loaderProxies.Count == 0) return;
+        Timers.Cancel("gather");
+        Timers.Cancel("recovery");
+        _generation++;
+        var towers = new List<IActorRef>();
+        for (int t = 0; t < k; t++)
+        {
+            var (seat, node) = _freeTowers[t];
+            var proxy = Context.ActorOf(RemoteTowerProxy.Props(t, seat, node, _setup.Channel, _setup.DataChannel, _setup.Precision, _setup.PixelBuffers), $"tower-{t}-{_generation}");
+            Context.Watch(proxy);
+            _towerProxies[proxy] = (t, seat, node);
+            towers.Add(proxy);
+            Notice($"tower {t}: {seat.Device} on {node.Node}");
+        }
+        _freeTowers.RemoveRange(0, k);
+        foreach (var (endpoint, node) in _freeLoaders) NewLoaderProxy(endpoint, node);
+        _freeLoaders.Clear();
+        var loaders = _loaderProxies.Keys.ToList();
+        var training = paused is null ? _setup.Training : _setup.Training with { Resume = true };
+        _coordinator = Context.ActorOf(CoordinatorActor.Props(_setup.Model, training, towers, loaders, Self, _setup.CoordinatorDevice,
+            pixelBuffers: _setup.PixelBuffers, loaderNodes: new Dictionary<IActorRef, string>(_loaderProxies)), $"coordinator-{_generation}");
+        Context.Watch(_coordinator);
+        Notice(paused is { } p
+            ? $"resuming the run with {k} tower(s) and {loaders.Count} loader(s) after a pause of {p.TotalSeconds:F1} s (recovery {_generation - 1} of at most {_setup.Recovery.MaxRestarts})"
+            : $"starting the run with {k} tower(s) and {loaders.Count} loader(s)");
+        Become(() => Starting(0));
+    }
+
+    /// <summary>
+    /// A tower's node went away. With recovery on and a checkpoint folder: stop the coordinator and
+    /// every tower proxy, keep the surviving towers (their endpoints start fresh tower actors when
+    /// attached again), ask the lost tower's node to offer itself again in case it is still there,
+    /// and wait for K towers. Otherwise the run ends.
+    /// </summary>
+    private void OnTowerLost(TowerLostFailure lost)
+    {
+        if (!_setup.Recovery.Enabled)
+        {
+            End(new TrainingFailed($"{lost.Reason} (recovery is off: alexnet.cluster.recovery.max-restarts = 0)"));
+            return;
+        }
+        if (_setup.Training.CheckpointDir is not { } dir)
+        {
+            End(new TrainingFailed($"{lost.Reason}; without a checkpoint folder the run cannot recover from a lost tower " +
+                                   "(set alexnet.checkpoint.dir, --checkpoint-dir, on the coordinator nodes)"));
+            return;
+        }
+        if (_generation > _setup.Recovery.MaxRestarts)
+        {
+            End(new TrainingFailed($"{lost.Reason}; the run has already recovered {_setup.Recovery.MaxRestarts} time(s) (alexnet.cluster.recovery.max-restarts)"));
+            return;
+        }
+        Context.Unwatch(_coordinator);
+        Context.Stop(_coordinator);
+        _coordinator = ActorRefs.Nobody;
+        var lostNode = _towerProxies.Values.Where(p => p.Index == lost.Tower).Select(p => p.Node.Node).FirstOrDefault();
+        var survivors = _towerProxies.Values.Where(p => p.Node.Node != lostNode && _offered.Contains(p.Node.Node)).OrderBy(p => p.Index)
+            .Select(p => (p.Seat, p.Node)).ToList();
+        foreach (var proxy in _towerProxies.Keys)
+        {
+            Context.Unwatch(proxy);
+            Context.Stop(proxy);
+        }
+        _towerProxies.Clear();
+        _freeTowers.InsertRange(0, survivors);
+        if (lostNode is not null)
+        {
+            _freeTowers.RemoveAll(t => t.Node.Node == lostNode);
+            _offered.Remove(lostNode);
+            foreach (var address in _members.Where(a => a.ToString() == lostNode))
+                NodeHost(address).Tell(new Enlist(Self, _profile, _setup.Channel));
+        }
+        bool hasCheckpoint = new CheckpointStore(dir).Folders().Any();
+        Notice($"{lost.Reason}: pausing the run; waiting up to {_setup.Recovery.WaitForTowers} for {_setup.Model.Towers} tower(s) " +
+               $"({Math.Min(_freeTowers.Count, _setup.Model.Towers)} there), then every tower goes back to " +
+               (hasCheckpoint ? "the newest usable checkpoint" : "step 0 (no checkpoint was written yet)"), isError: true);
+        Timers.StartSingleTimer("recovery", new RecoveryTimedOut(lost.Reason), _setup.Recovery.WaitForTowers);
+        var pausedAt = DateTime.UtcNow;
+        Become(() => Recovering(pausedAt));
+        TryStart(paused: TimeSpan.Zero);
+    }
+
+    /// <summary>
+    /// The coordinator took a loader that did not deliver off the run, with the others of its node: their
+    /// proxies stop, and no later coordinator (after a recovery) is given them. The node's loaders come
+    /// back only if it offers itself again, i.e. after it left the cluster or was unreachable and rejoined.
+    /// </summary>
+    private void OnLoaderDropped(LoaderDropped m)
+    {
+        if (!_loaderProxies.TryGetValue(m.Loader, out var node)) return;
+        var proxies = _loaderProxies.Where(p => p.Value == node).Select(p => p.Key).ToList();
+        foreach (var proxy in proxies)
+        {
+            _loaderProxies.Remove(proxy);
+            Context.Unwatch(proxy);
+            Context.Stop(proxy);
+        }
+        Notice($"loader node {node} withdrawn from the run ({proxies.Count} loader(s)): data loader {m.Loader.Path.Name} {m.Reason}; " +
+               "its loaders come back only if the node rejoins the cluster", isError: true);
+    }
+
+    private IActorRef NewLoaderProxy(IActorRef endpoint, ChannelPoint node)
+    {
+        var proxy = Context.ActorOf(RemoteLoaderProxy.Props(endpoint, node, _setup.Channel, _setup.DataChannel),
+            $"loader-{_loaderSerial++}");
+        Context.Watch(proxy);
+        _loaderProxies[proxy] = node.Node;
+        return proxy;
+    }
+}
