@@ -62,13 +62,13 @@ public static class HoconFiles
     private const int MaxIncludeDepth = 16;
 
     /// <summary>
-    /// Parses HOCON text after <see cref="CheckStructure"/>; `include "FILE"` reads FILE relative to
+    /// Parses HOCON text after <see cref="HoconText.CheckStructure"/>; `include "FILE"` reads FILE relative to
     /// <paramref name="folder"/> (the including file's folder), checked the same way; messages name
     /// <paramref name="source"/>, the file being parsed (<paramref name="root"/>: the --config file).
     /// </summary>
     private static Config Parse(string text, string source, string root, string? folder, int depth)
     {
-        CheckStructure(text, source);
+        HoconText.CheckStructure(text, source);
         Akka.Configuration.Hocon.HoconRoot Include(string name)
         {
             if (folder is null)
@@ -109,93 +109,7 @@ public static class HoconFiles
         {
             throw new ConfigurationFileException($"{source}: cannot read: {e.Message}");
         }
-        return DecodeText(bytes, source);
-    }
-
-    /// <summary>
-    /// UTF-8 text without NUL or other control characters (tab, line breaks and form feed aside);
-    /// anything else is refused naming the line, so a binary file is not half-parsed into a run.
-    /// </summary>
-    public static string DecodeText(byte[] bytes, string source)
-    {
-        string text;
-        try { text = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(bytes); }
-        catch (System.Text.DecoderFallbackException e)
-        {
-            int at = e.Index >= 0 ? e.Index : 0;
-            int line = 1 + bytes.Take(Math.Min(at, bytes.Length)).Count(b => b == (byte)'\n');
-            throw new ConfigurationFileException($"{source}: line {line}: not UTF-8 text (expected a HOCON text file)");
-        }
-        if (text.Length > 0 && text[0] == '\uFEFF') text = text[1..];
-        int lineNumber = 1;
-        foreach (var c in text)
-        {
-            if (c == '\n') lineNumber++;
-            else if (char.IsControl(c) && c is not ('\t' or '\r' or '\f'))
-                throw new ConfigurationFileException($"{source}: line {lineNumber}: control character 0x{(int)c:X2} (expected a HOCON text file)");
-        }
-        return text;
-    }
-
-    /// <summary>
-    /// Throws naming the line of an unmatched or unclosed brace or bracket, or an unclosed string.
-    /// Akka's parser stops without a word at a `}` that closes nothing and ignores the rest of the
-    /// file, so a stray brace would silently drop every setting after it. Quoted strings,
-    /// triple-quoted strings and # and // comments are skipped.
-    /// </summary>
-    public static void CheckStructure(string text, string source)
-    {
-        var open = new Stack<(char Bracket, int Line)>();
-        int line = 1;
-        for (int i = 0; i < text.Length; i++)
-        {
-            char c = text[i];
-            switch (c)
-            {
-                case '\n':
-                    line++;
-                    break;
-                case '#':
-                case '/' when i + 1 < text.Length && text[i + 1] == '/':
-                    while (i + 1 < text.Length && text[i + 1] != '\n') i++;
-                    break;
-                case '"' when string.CompareOrdinal(text, i, "\"\"\"", 0, 3) == 0:
-                {
-                    int start = line, end = text.IndexOf("\"\"\"", i + 3, StringComparison.Ordinal);
-                    if (end < 0) throw new ConfigurationFileException($"{source}: line {start}: a triple-quoted string is never closed");
-                    while (end + 3 < text.Length && text[end + 3] == '"') end++; // """a"""" ends with the last three
-                    line += text.AsSpan(i, end + 3 - i).Count('\n');
-                    i = end + 2;
-                    break;
-                }
-                case '"':
-                {
-                    int j = i + 1;
-                    while (j < text.Length && text[j] != '"' && text[j] != '\n') j += text[j] == '\\' ? 2 : 1;
-                    if (j >= text.Length || text[j] != '"') throw new ConfigurationFileException($"{source}: line {line}: a quoted string is never closed");
-                    i = j;
-                    break;
-                }
-                case '{':
-                case '[':
-                    open.Push((c, line));
-                    break;
-                case '}':
-                case ']':
-                    char opener = c == '}' ? '{' : '[';
-                    if (open.Count == 0)
-                        throw new ConfigurationFileException($"{source}: line {line}: '{c}' closes nothing (everything after it would be ignored)");
-                    var (bracket, openedOn) = open.Pop();
-                    if (bracket != opener)
-                        throw new ConfigurationFileException($"{source}: line {line}: '{c}' closes the '{bracket}' opened on line {openedOn}");
-                    break;
-            }
-        }
-        if (open.Count > 0)
-        {
-            var (bracket, openedOn) = open.Pop();
-            throw new ConfigurationFileException($"{source}: line {openedOn}: '{bracket}' is never closed");
-        }
+        return HoconText.Decode(bytes, source);
     }
 
     /// <summary>
