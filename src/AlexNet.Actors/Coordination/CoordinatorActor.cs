@@ -20,7 +20,7 @@ namespace AlexNet.Actors.Coordination;
 /// lost rather than broken (<see cref="TowerLost"/>, or a tower actor that stops without an error)
 /// ends the run with <see cref="TowerLostFailure"/>, which a host able to replace it may recover from.
 /// A step's flow is in CoordinatorActor.Steps.cs, the loaders and batches in CoordinatorActor.Batches.cs,
-/// the checkpoints in CoordinatorActor.Checkpoints.cs.
+/// the checkpoints in CoordinatorActor.Checkpoints.cs, stopping when asked in CoordinatorActor.Stopping.cs.
 /// </summary>
 public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
 {
@@ -287,33 +287,6 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
     {
         Timers.CancelAll();
         _listener.Tell(_progress.Finished());
-        Become(Done);
-    }
-
-    private void OnStopRequested(StopTraining m)
-    {
-        if (_stopReason is not null) return;
-        _stopReason = m.Reason;
-        if (_readyTowers < _towers.Count) { StopNow(); return; } // nothing trained in this run yet
-        Notice($"{m.Reason}: stopping after the step in progress" + (_store is null ? "" : " and a checkpoint of it") +
-               " (at an epoch's end, after its validation)");
-    }
-
-    /// <summary>After a checkpoint (or where one would be): go on, or stop if asked to (unless nothing is left: then the run finishes).</summary>
-    private void AfterCheckpoint()
-    {
-        if (_stopReason is not null && !NoBatchesLeft) StopNow();
-        else AfterStep();
-    }
-
-    private void StopNow()
-    {
-        Timers.CancelAll();
-        string? checkpoint = _store is not null && _progress is { CheckpointedStep: > 0 }
-            ? Path.Combine(_store.Root, CheckpointStore.FolderName(_progress.CheckpointedStep))
-            : null;
-        _log.Info("stopped after step {0}: {1}", _progress?.Step ?? 0, _stopReason);
-        _listener.Tell(new TrainingStopped(_progress?.Step ?? 0, _stopReason!, checkpoint));
         Become(Done);
     }
 
