@@ -187,8 +187,8 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
         Assert.True(first.WaitFor(l => l.Contains("waiting for"), Patience), "the first coordinator did not start");
         var second = StartCoordinator("coordinator-b", portB, seeds, "report-b.json");
         var towers = Start("towers", "tower", 0, seeds, "--devices", "cpu,cpu");
-        // 0.3 s per batch of 8: the signal lands mid-run, not after a 12-step run has already ended.
-        var loader = Start("loader", "loader", 0, seeds, "--loader-read-delay", "40ms");
+        // 0.6 s per batch of 8: the signal and the hand-over land mid-run, not after a 12-step run has ended.
+        var loader = Start("loader", "loader", 0, seeds, "--loader-read-delay", "80ms");
 
         Assert.True(first.WaitFor(l => l.StartsWith("step       5 "), Patience), "the run did not reach step 5");
         int stepsBefore = first.LastStep();
