@@ -29,6 +29,13 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
 
     private string Checkpoints => Path.Combine(_dir, "checkpoints");
 
+    /// <summary>
+    /// 80 ms per image read: a step then takes about 0.3 s, so the 12-step run is still going when a
+    /// test kills or stops a node after step 5 (unslowed, a quiet machine ran all 12 in 0.9 s, before
+    /// the test got to its kill).
+    /// </summary>
+    private static readonly string[] SlowLoader = { "--loader-read-delay", "80ms" };
+
     private NodeProcess Start(string name, string roles, int port, string? seeds, params string[] more)
     {
         var args = new[] { "node", "--roles", roles, "--port", port.ToString() }
@@ -75,7 +82,7 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
         var coordinator = StartCoordinator("coordinator", port, null, "report.json");
         Start("tower-a", "tower", 0, seed, "--devices", "cpu");
         var victim = Start("tower-b", "tower", 0, seed, "--devices", "cpu");
-        Start("loader", "loader", 0, seed);
+        Start("loader", "loader", 0, seed, SlowLoader);
 
         Assert.True(coordinator.WaitFor(l => l.Contains(CheckpointFolder(4)), Patience), "no checkpoint at step 4");
         Assert.True(coordinator.WaitFor(l => l.StartsWith("step       5 "), Patience), "the run did not reach step 5");
@@ -107,7 +114,7 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
         var coordinator = StartCoordinator("coordinator", port, null, "report.json");
         var first = Start("tower-a", "tower", 0, seed, "--devices", "cpu");
         var second = Start("tower-b", "tower", 0, seed, "--devices", "cpu");
-        Start("loader", "loader", 0, seed);
+        Start("loader", "loader", 0, seed, SlowLoader);
         Assert.True(coordinator.WaitFor(l => l.Contains("starting the run"), Patience), "the run did not start");
         Start("spare", "tower", 0, seed, "--devices", "cpu"); // offered once the run is going: kept spare
 
@@ -159,7 +166,7 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
         Assert.True(first.WaitFor(l => l.Contains("waiting for"), Patience), "the first coordinator did not start");
         var second = StartCoordinator("coordinator-b", portB, seeds, "report-b.json");
         var towers = Start("towers", "tower", 0, seeds, "--devices", "cpu,cpu");
-        var loader = Start("loader", "loader", 0, seeds);
+        var loader = Start("loader", "loader", 0, seeds, SlowLoader);
 
         Assert.True(first.WaitFor(l => l.Contains(CheckpointFolder(4)), Patience), "no checkpoint at step 4");
         Assert.True(first.WaitFor(l => l.StartsWith("step       5 "), Patience), "the run did not reach step 5");
@@ -187,8 +194,7 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
         Assert.True(first.WaitFor(l => l.Contains("waiting for"), Patience), "the first coordinator did not start");
         var second = StartCoordinator("coordinator-b", portB, seeds, "report-b.json");
         var towers = Start("towers", "tower", 0, seeds, "--devices", "cpu,cpu");
-        // 0.6 s per batch of 8: the signal and the hand-over land mid-run, not after a 12-step run has ended.
-        var loader = Start("loader", "loader", 0, seeds, "--loader-read-delay", "80ms");
+        var loader = Start("loader", "loader", 0, seeds, SlowLoader);
 
         Assert.True(first.WaitFor(l => l.StartsWith("step       5 "), Patience), "the run did not reach step 5");
         int stepsBefore = first.LastStep();
