@@ -10,7 +10,8 @@
 #   deploy/local-cluster.sh add-loader [--dir DIR]   one more loader node, joining the running cluster
 #   deploy/local-cluster.sh add-tower [--dir DIR]    one more tower node (a spare: the run uses it when a tower is lost)
 #   deploy/local-cluster.sh kill NAME [--dir DIR]    SIGKILL one node (tower-1, loader-0, ...): a crash, nothing is shut down
-#   deploy/local-cluster.sh restart NAME [--dir DIR] start a killed tower or loader node again (a new process joining the cluster)
+#   deploy/local-cluster.sh restart NAME [--dir DIR] start a killed node again (a new process): a tower or loader joins the
+#                                                   cluster; the coordinator starts a new one on the seed port
 #   deploy/local-cluster.sh status [--dir DIR]       which nodes are running
 #   deploy/local-cluster.sh wait [--dir DIR]         waits for the run to end; exit code = the coordinator's
 #   deploy/local-cluster.sh stop [--dir DIR]         SIGTERM to the coordinator (it checkpoints the step in
@@ -83,8 +84,18 @@ case "$command" in
     [[ -f "$dir/seed" ]] || { echo "local-cluster.sh: no cluster in $dir" >&2; exit 2; }
     mapfile -t node_args < "$dir/node-args"
     model_towers="$(cat "$dir/towers")"
+    if [[ "$command" == restart && "$name" == coordinator ]]; then
+      # The same node again, on the seed's port: a new cluster, which the other nodes join once they
+      # have given up on the old one (alexnet.cluster.coordinator-timeout) and been restarted.
+      running "$dir/coordinator.pid" && { echo "local-cluster.sh: coordinator is still running" >&2; exit 2; }
+      seed="$(cat "$dir/seed")"
+      mv "$dir/coordinator.log" "$dir/coordinator.log.$(date +%s)"
+      launch coordinator --roles coordinator --hostname 127.0.0.1 --port "${seed##*:}" --towers "$model_towers" \
+        --report "$dir/report.json" "${node_args[@]+"${node_args[@]}"}"
+      exit 0
+    fi
     if [[ "$command" == restart ]]; then
-      [[ "$name" =~ ^(tower|loader)-[0-9]+$ ]] || { echo "local-cluster.sh: restart takes a tower-N or loader-N node" >&2; exit 2; }
+      [[ "$name" =~ ^(tower|loader)-[0-9]+$ ]] || { echo "local-cluster.sh: restart takes coordinator, tower-N or loader-N" >&2; exit 2; }
       [[ -f "$dir/$name.pid" ]] || { echo "local-cluster.sh: no node $name in $dir" >&2; exit 2; }
       running "$dir/$name.pid" && { echo "local-cluster.sh: $name is still running" >&2; exit 2; }
       role="${name%%-*}"
