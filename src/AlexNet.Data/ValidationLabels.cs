@@ -18,6 +18,8 @@ namespace AlexNet.Data;
 /// </summary>
 public static class ValidationLabels
 {
+    private static readonly char[] Separators = { ',', ' ', '\t' };
+
     /// <summary>Image name (without extension) → class name.</summary>
     public static IReadOnlyDictionary<string, string> Read(string path)
     {
@@ -41,8 +43,8 @@ public static class ValidationLabels
             string line = raw.Trim();
             if (line.Length == 0 || line[0] == '#') continue;
             if (number == 1 && line.StartsWith("ImageId,", StringComparison.Ordinal)) continue; // LOC_val_solution.csv's header
-            int cut = line.IndexOfAny(new[] { ',', ' ', '\t' });
-            string[] rest = cut < 0 ? Array.Empty<string>() : line[(cut + 1)..].Split(new[] { ' ', '\t', ',' }, StringSplitOptions.RemoveEmptyEntries);
+            int cut = line.IndexOfAny(Separators);
+            string[] rest = cut < 0 ? Array.Empty<string>() : line[(cut + 1)..].Split(Separators, StringSplitOptions.RemoveEmptyEntries);
             if (rest.Length == 0)
                 throw new DataFormatException($"{path}:{number}: '{Shorten(line)}' has no class (expected 'NAME CLASS', or LOC_val_solution.csv's 'ImageId,PredictionString')");
             Add(labels, ImageName(line[..cut]), rest[0], $"{path}:{number}");

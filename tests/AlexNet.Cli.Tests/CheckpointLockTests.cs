@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Xunit;
 
 namespace AlexNet.Cli.Tests;
@@ -22,10 +21,7 @@ public sealed class CheckpointLockTests : IDisposable
     [Fact]
     public void A_second_run_on_a_checkpoint_folder_in_use_is_refused_and_a_killed_run_leaves_it_free()
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(AlexNetProcess.ProgramPath);
-        foreach (var a in Args(20)) psi.ArgumentList.Add(a);
-        using var first = Process.Start(psi)!;
+        using var first = AlexNetProcess.Start(Args(20));
         _ = first.StandardError.ReadToEndAsync();
         string? line;
         while ((line = first.StandardOutput.ReadLine()) is not null && !line.StartsWith("step ", StringComparison.Ordinal)) { }

@@ -22,10 +22,7 @@ public sealed class StopSignalTests : IDisposable
     [Fact]
     public async Task Sigterm_stops_after_a_checkpoint_of_the_step_in_progress_and_the_same_command_resumes_from_it()
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(AlexNetProcess.ProgramPath);
-        foreach (var a in Args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
+        using var p = AlexNetProcess.Start(Args);
         var stderr = p.StandardError.ReadToEndAsync();
         var stdout = new List<string>();
         string? line;

@@ -14,36 +14,22 @@ namespace AlexNet.Cluster.Tests;
 public sealed class ClusterRunTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
-    private readonly string _dir = Directory.CreateTempSubdirectory("alexnet-cluster-").FullName;
-    private readonly List<NodeProcess> _nodes = new();
+    private readonly NodeFleet _fleet = new("alexnet-cluster-", output);
+    private string Dir => _fleet.Dir;
 
-    public void Dispose()
-    {
-        foreach (var n in _nodes)
-        {
-            output.WriteLine($"---- {n.Name}\n{n.Output}");
-            n.Dispose();
-        }
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
+    public void Dispose() => _fleet.Dispose();
 
     private string Config(int trainImages, int validationImages)
     {
-        var path = Path.Combine(_dir, "tiny.conf");
+        var path = Path.Combine(Dir, "tiny.conf");
         File.WriteAllText(path, $"alexnet.data.synthetic {{ train-images = {trainImages}, val-images = {validationImages} }}\n");
         return path;
     }
 
-    private NodeProcess Start(string name, params string[] args)
-    {
-        var node = new NodeProcess(name, args, _dir);
-        _nodes.Add(node);
-        return node;
-    }
+    private NodeProcess Start(string name, params string[] args) => _fleet.Start(name, args);
 
     private static string[] Node(string roles, int port, string? seed, IEnumerable<string> common, params string[] more) =>
-        new[] { "node", "--roles", roles, "--port", port.ToString() }
-            .Concat(seed is null ? Array.Empty<string>() : new[] { "--seed-nodes", seed }).Concat(common).Concat(more).ToArray();
+        NodeFleet.NodeArgs(roles, port, seed).Concat(common).Concat(more).ToArray();
 
     /// <param name="dataChannel">on: tensors on the data channel; off: everything through Akka.Remote and our serializer.</param>
     /// <param name="precision">fp16 (12 steps) starts from a loss scale of 2^17, which this network's fp16 gradients
@@ -60,7 +46,7 @@ public sealed class ClusterRunTests(ITestOutputHelper output) : IDisposable
             "--precision", precision, "--loss-scale", "131072", "--data-channel", dataChannel };
         int port = NodeProcess.FreePort();
         var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
-        var clusterDir = Path.Combine(_dir, "cluster");
+        var clusterDir = Path.Combine(Dir, "cluster");
         var coordinator = Start("coordinator", Node("coordinator", port, null, common, "--checkpoint-dir", clusterDir, "--report", "report.json"));
         // Members start once the seed listens: a member refused a connection waits out Akka's gate and
         // the join retry, and a 6-step run can end before the misfit ever reaches the coordinator.
@@ -70,7 +56,7 @@ public sealed class ClusterRunTests(ITestOutputHelper output) : IDisposable
         // seed has gone keeps trying to join.
         var misfit = Start("misfit", Node("tower", 0, seed, common.Select(a => a == "0.25" ? "0.5" : a).ToArray(), "--devices", "cpu"));
         // A node of another build (its messages are encoded otherwise), as if its program were older.
-        var oldConfig = Path.Combine(_dir, "old-build.conf");
+        var oldConfig = Path.Combine(Dir, "old-build.conf");
         File.WriteAllText(oldConfig, File.ReadAllText(common[1]) + "akka.cluster.app-version = \"1.0.0\"\n");
         var oldBuild = Start("old-build", Node("loader", 0, seed, common.Select(a => a == common[1] ? oldConfig : a).ToArray()));
         Assert.True(misfit.WaitFor(l => l.Contains("refused by the coordinator"), Patience), "the misfit was not refused");
@@ -80,7 +66,7 @@ public sealed class ClusterRunTests(ITestOutputHelper output) : IDisposable
         Start("loader", Node("loader", 0, seed, common));
 
         // The one-process run of the same configuration, meanwhile.
-        var localDir = Path.Combine(_dir, "local");
+        var localDir = Path.Combine(Dir, "local");
         var local = Start("in-process", new[] { "train" }.Concat(common.SkipLast(2)).Concat(new[] { "--checkpoint-dir", localDir }).ToArray());
         Assert.Equal(0, local.WaitForExit(Patience));
 
@@ -91,11 +77,11 @@ public sealed class ClusterRunTests(ITestOutputHelper output) : IDisposable
         Assert.Contains($"it speaks wire protocol 1, the coordinator {Wire.WireProtocol.Version}", oldBuild.Output);
 
         Assert.Equal(0, coordinator.WaitForExit(Patience));
-        var report = RunReport.Read(Path.Combine(_dir, "report.json"));
+        var report = RunReport.Read(Path.Combine(Dir, "report.json"));
         Assert.True(report.Succeeded, report.Summary);
         Assert.Equal(steps, report.Steps);
         // Every node hears of the end and exits 0 (the coordinator's node waits until they confirmed it).
-        var members = new[] { "tower-a", "tower-b", "loader" }.Select(name => _nodes.Single(n => n.Name == name)).ToList();
+        var members = new[] { "tower-a", "tower-b", "loader" }.Select(name => _fleet.Nodes.Single(n => n.Name == name)).ToList();
         foreach (var node in members) Assert.Equal(0, node.WaitForExit(TimeSpan.FromSeconds(30)));
         if (dataChannel == "on")
         {
@@ -159,7 +145,7 @@ public sealed class ClusterRunTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(143, first.WaitForExit(Patience)); // SIGTERM: it leaves the cluster, then exits
 
         Assert.Equal(0, coordinator.WaitForExit(Patience));
-        var report = RunReport.Read(Path.Combine(_dir, "report.json"));
+        var report = RunReport.Read(Path.Combine(Dir, "report.json"));
         Assert.True(report.Succeeded, report.Summary);
         Assert.Equal(steps, report.Steps);
         var joined = report.Notices.First(n => n.Message.Contains("joined (2 now)")).Seconds;

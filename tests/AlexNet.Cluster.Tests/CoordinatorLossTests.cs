@@ -12,36 +12,22 @@ namespace AlexNet.Cluster.Tests;
 public sealed class CoordinatorLossTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
-    private readonly string _dir = Directory.CreateTempSubdirectory("alexnet-coordinators-").FullName;
-    private readonly List<NodeProcess> _nodes = new();
+    private readonly NodeFleet _fleet = new("alexnet-coordinators-", output);
+    private string Dir => _fleet.Dir;
 
-    public void Dispose()
-    {
-        foreach (var n in _nodes)
-        {
-            output.WriteLine($"---- {n.Name}\n{n.Output}");
-            n.Dispose();
-        }
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
+    public void Dispose() => _fleet.Dispose();
 
     private string[] Options(string timeout = "2m")
     {
-        var config = Path.Combine(_dir, "tiny.conf");
+        var config = Path.Combine(Dir, "tiny.conf");
         File.WriteAllText(config, "alexnet.data.synthetic { train-images = 256, val-images = 16 }\n" +
                                   $"alexnet.cluster.coordinator-timeout = {timeout}\n");
         return new[] { "--config", config, "--data", "synthetic", "--width", "0.25", "--crop", "64", "--batch", "16", "--steps", "500",
-            "--loaders", "1", "--threads", "1", "--log-every", "1", "--checkpoint-dir", Path.Combine(_dir, "ck") };
+            "--loaders", "1", "--threads", "1", "--log-every", "1", "--checkpoint-dir", Path.Combine(Dir, "ck") };
     }
 
-    private NodeProcess Start(string name, string roles, int port, string? seed, string[] options, params string[] more)
-    {
-        var args = new[] { "node", "--roles", roles, "--port", port.ToString() }
-            .Concat(seed is null ? Array.Empty<string>() : new[] { "--seed-nodes", seed }).Concat(options).Concat(more);
-        var node = new NodeProcess(name, args, _dir);
-        _nodes.Add(node);
-        return node;
-    }
+    private NodeProcess Start(string name, string roles, int port, string? seed, string[] options, params string[] more) =>
+        _fleet.Start(name, NodeFleet.NodeArgs(roles, port, seed).Concat(options).Concat(more));
 
     [Theory]
     [InlineData("--width", "0.5", "model configuration differs from the coordinator's: alexnet.model.width: this node has 0.5, the coordinator 0.25")]

@@ -14,20 +14,12 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
     private const int Steps = UndisturbedRun.Steps;
-    private readonly string _dir = Directory.CreateTempSubdirectory("alexnet-faults-").FullName;
-    private readonly List<NodeProcess> _nodes = new();
+    private readonly NodeFleet _fleet = new("alexnet-faults-", output);
+    private string Dir => _fleet.Dir;
 
-    public void Dispose()
-    {
-        foreach (var n in _nodes)
-        {
-            output.WriteLine($"---- {n.Name}\n{n.Output}");
-            n.Dispose();
-        }
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
+    public void Dispose() => _fleet.Dispose();
 
-    private string Checkpoints => Path.Combine(_dir, "checkpoints");
+    private string Checkpoints => Path.Combine(Dir, "checkpoints");
 
     /// <summary>
     /// 80 ms per image read: a step then takes about 0.3 s, so the 12-step run is still going when a
@@ -36,23 +28,27 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
     /// </summary>
     private static readonly string[] SlowLoader = { "--loader-read-delay", "80ms" };
 
-    private NodeProcess Start(string name, string roles, int port, string? seeds, params string[] more)
-    {
-        var args = new[] { "node", "--roles", roles, "--port", port.ToString() }
-            .Concat(seeds is null ? Array.Empty<string>() : new[] { "--seed-nodes", seeds })
-            .Concat(UndisturbedRun.Options(_dir)).Concat(more);
-        var node = new NodeProcess(name, args, _dir);
-        _nodes.Add(node);
-        return node;
-    }
+    private NodeProcess Start(string name, string roles, int port, string? seeds, params string[] more) =>
+        _fleet.Start(name, NodeFleet.NodeArgs(roles, port, seeds).Concat(UndisturbedRun.Options(Dir)).Concat(more));
 
     private NodeProcess StartCoordinator(string name, int port, string? seeds, string report) =>
         Start(name, "coordinator", port, seeds, "--checkpoint-dir", Checkpoints, "--report", report);
 
+    /// <summary>Coordinator node a (the seed, hosting the run), coordinator node b (the standby), a node of two towers, a loader node.</summary>
+    private (NodeProcess First, NodeProcess Second, NodeProcess Towers, NodeProcess Loader) StartWithTwoCoordinators()
+    {
+        int portA = NodeProcess.FreePort(), portB = NodeProcess.FreePort();
+        var seeds = $"akka.tcp://alexnet@127.0.0.1:{portA},akka.tcp://alexnet@127.0.0.1:{portB}";
+        var first = StartCoordinator("coordinator-a", portA, null, "report-a.json");
+        Assert.True(first.WaitFor(l => l.Contains("waiting for"), Patience), "the first coordinator did not start");
+        var second = StartCoordinator("coordinator-b", portB, seeds, "report-b.json");
+        return (first, second, Start("towers", "tower", 0, seeds, "--devices", "cpu,cpu"), Start("loader", "loader", 0, seeds, SlowLoader));
+    }
+
     private void AssertCompleteAndUndisturbed(NodeProcess coordinator, string reportFile, bool everyStepInReport = true)
     {
         Assert.Equal(0, coordinator.WaitForExit(Patience));
-        var report = RunReport.Read(Path.Combine(_dir, reportFile));
+        var report = RunReport.Read(Path.Combine(Dir, reportFile));
         Assert.True(report.Succeeded, report.Summary);
         Assert.Equal(Steps, report.Steps);
         var recorded = report.StepTimes.Select(p => p.Step).ToList();
@@ -95,7 +91,7 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
         output.WriteLine($"seconds from SIGKILL to the first step after the rollback: {seconds:F1}");
 
         AssertCompleteAndUndisturbed(coordinator, "report.json");
-        var report = RunReport.Read(Path.Combine(_dir, "report.json"));
+        var report = RunReport.Read(Path.Combine(Dir, "report.json"));
         Assert.Contains(report.Notices, n => n.Message.Contains("pausing the run"));
         Assert.Equal(2, report.Starts.Count);
         Assert.True(report.Starts[1].FromStep is 4 or 8, $"resumed from step {report.Starts[1].FromStep}");
@@ -152,7 +148,7 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
         output.WriteLine($"killed loader-a after step {killedAfter}");
         Assert.True(killedAfter < Steps, $"loader-a was killed after the last step ({killedAfter})");
         AssertCompleteAndUndisturbed(coordinator, "report.json");
-        var report = RunReport.Read(Path.Combine(_dir, "report.json"));
+        var report = RunReport.Read(Path.Combine(Dir, "report.json"));
         Assert.Single(report.Starts); // no rollback: the run just went on
         Assert.Contains(report.Notices, n => n.Message.Contains("data loader") && (n.Message.Contains("left") || n.Message.Contains("stopped")));
     }
@@ -160,13 +156,7 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
     [Fact]
     public void The_coordinator_node_killed_mid_run_comes_back_on_the_second_coordinator_node_from_the_last_checkpoint()
     {
-        int portA = NodeProcess.FreePort(), portB = NodeProcess.FreePort();
-        var seeds = $"akka.tcp://alexnet@127.0.0.1:{portA},akka.tcp://alexnet@127.0.0.1:{portB}";
-        var first = StartCoordinator("coordinator-a", portA, null, "report-a.json");
-        Assert.True(first.WaitFor(l => l.Contains("waiting for"), Patience), "the first coordinator did not start");
-        var second = StartCoordinator("coordinator-b", portB, seeds, "report-b.json");
-        var towers = Start("towers", "tower", 0, seeds, "--devices", "cpu,cpu");
-        var loader = Start("loader", "loader", 0, seeds, SlowLoader);
+        var (first, second, towers, loader) = StartWithTwoCoordinators();
 
         Assert.True(first.WaitFor(l => l.Contains(CheckpointFolder(4)), Patience), "no checkpoint at step 4");
         Assert.True(first.WaitFor(l => l.StartsWith("step       5 "), Patience), "the run did not reach step 5");
@@ -177,7 +167,7 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
         output.WriteLine($"seconds from SIGKILL to the first step on the second coordinator node: {seconds:F1}");
 
         AssertCompleteAndUndisturbed(second, "report-b.json", everyStepInReport: false);
-        var report = RunReport.Read(Path.Combine(_dir, "report-b.json"));
+        var report = RunReport.Read(Path.Combine(Dir, "report-b.json"));
         long from = report.Starts.Single().FromStep;
         Assert.True(from is 4 or 8, $"resumed from step {from}");
         Assert.Equal(Enumerable.Range((int)from, Steps - (int)from).Select(i => (long)i), report.StepTimes.Select(p => p.Step));
@@ -188,13 +178,7 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
     [Fact]
     public void The_coordinator_node_stopped_by_sigterm_checkpoints_the_step_in_progress_and_the_second_coordinator_node_resumes_from_it()
     {
-        int portA = NodeProcess.FreePort(), portB = NodeProcess.FreePort();
-        var seeds = $"akka.tcp://alexnet@127.0.0.1:{portA},akka.tcp://alexnet@127.0.0.1:{portB}";
-        var first = StartCoordinator("coordinator-a", portA, null, "report-a.json");
-        Assert.True(first.WaitFor(l => l.Contains("waiting for"), Patience), "the first coordinator did not start");
-        var second = StartCoordinator("coordinator-b", portB, seeds, "report-b.json");
-        var towers = Start("towers", "tower", 0, seeds, "--devices", "cpu,cpu");
-        var loader = Start("loader", "loader", 0, seeds, SlowLoader);
+        var (first, second, towers, loader) = StartWithTwoCoordinators();
 
         Assert.True(first.WaitFor(l => l.StartsWith("step       5 "), Patience), "the run did not reach step 5");
         int stepsBefore = first.LastStep();
@@ -203,7 +187,7 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
         Assert.Contains("checkpointed the run after step", first.Output);
 
         AssertCompleteAndUndisturbed(second, "report-b.json", everyStepInReport: false);
-        long from = RunReport.Read(Path.Combine(_dir, "report-b.json")).Starts.Single().FromStep;
+        long from = RunReport.Read(Path.Combine(Dir, "report-b.json")).Starts.Single().FromStep;
         output.WriteLine($"SIGTERM after step {stepsBefore}; the second coordinator resumed from step {from}");
         // A crash resumes from the last periodic checkpoint (step 4 here); the hand-over loses nothing.
         Assert.True(from >= stepsBefore, $"resumed from step {from}, but {stepsBefore} steps were done when the node was stopped");

@@ -11,32 +11,21 @@ namespace AlexNet.Cluster.Tests;
 public sealed class HungLoaderTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
-    private readonly string _dir = Directory.CreateTempSubdirectory("alexnet-hung-").FullName;
-    private readonly List<NodeProcess> _nodes = new();
+    private readonly NodeFleet _fleet = new("alexnet-hung-", output);
+    private string Dir => _fleet.Dir;
 
-    public void Dispose()
-    {
-        foreach (var n in _nodes)
-        {
-            output.WriteLine($"---- {n.Name}\n{n.Output}");
-            n.Dispose();
-        }
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
+    public void Dispose() => _fleet.Dispose();
 
     private NodeProcess Start(string name, string roles, string? seed, int port, params string[] more)
     {
-        var config = Path.Combine(_dir, "tiny.conf");
+        var config = Path.Combine(Dir, "tiny.conf");
         File.WriteAllText(config, "alexnet.data.synthetic { train-images = 512, val-images = 16 }\nalexnet.coordinator.step-timeout = 6s\n" +
                                   "akka.cluster.failure-detector.acceptable-heartbeat-pause = 10s\n");
-        var args = new[] { "node", "--roles", roles, "--port", port.ToString() }
-            .Concat(seed is null ? Array.Empty<string>() : new[] { "--seed-nodes", seed })
+        var args = NodeFleet.NodeArgs(roles, port, seed)
             .Concat(new[] { "--config", config, "--data", "synthetic", "--width", "0.25", "--crop", "64", "--batch", "16", "--steps", "60",
-                "--loaders", "2", "--threads", "1", "--log-every", "1", "--checkpoint-dir", Path.Combine(_dir, "ck"), "--checkpoint-every", "5" })
+                "--loaders", "2", "--threads", "1", "--log-every", "1", "--checkpoint-dir", Path.Combine(Dir, "ck"), "--checkpoint-every", "5" })
             .Concat(more);
-        var node = new NodeProcess(name, args, _dir);
-        _nodes.Add(node);
-        return node;
+        return _fleet.Start(name, args);
     }
 
     [Fact]

@@ -65,12 +65,14 @@ public static class ClusterNode
                 throw new ConfigurationFileException($"alexnet.cluster.data-channel.port = {s.DataChannel.Port}: cannot listen on {s.Hostname}:{s.DataChannel.Port} " +
                                                      $"({e.Message}): is another node running there? (0 takes any free port)");
             }
-            var profile = new NodeProfile(o.Run.Model, o.Run.Training.Seed, o.Run.Data.Augmentation, o.Run.Data.Source);
+            // A coordinator node may take the run over: the run host checks its training settings too.
+            var profile = new NodeProfile(o.Run.Model, o.Run.Training.Seed, o.Run.Data.Augmentation, o.Run.Data.Source,
+                s.Has(ClusterSettings.Coordinator) ? RunTerms.Of(o.Run.Training) : null);
             var devices = !s.Has(ClusterSettings.Tower) ? Array.Empty<string>()
                 : s.Devices.Count > 0 ? s.Devices.ToArray() : LocalRun.TowerDevices(o.Run.Device, o.Run.Model.Towers);
             int threads = o.Run.IntraOpThreads > 0 ? o.Run.IntraOpThreads : ComputeDevice.ThreadsPerWorker(Math.Max(1, devices.Length));
             var setup = new NodeSetup(self, s.Roles, profile, channel, dataChannel, devices, threads, o.Run.Data.Loaders,
-                () => ThrottledDataset.Slow(o.Data(), s.LoaderReadDelay), o.Run.Data.Augmentation, s.Precision, pixelBuffers);
+                () => ThrottledDataset.Slow(o.Data(), s.LoaderReadDelay), o.Run.Data.Augmentation, s.Precision, pixelBuffers, s.CoordinatorTimeout);
             system.ActorOf(NodeHost.Props(setup, (code, line) => outcome.TrySetResult(new NodeOutcome(code, line))), "node");
             if (s.Has(ClusterSettings.Coordinator))
             {

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
-using AlexNet.Actors.Hosting;
 using AlexNet.Actors.Loading;
 using AlexNet.Cluster.Protocol;
 using AlexNet.Cluster.Proxies;
@@ -10,10 +9,12 @@ using AlexNet.Data;
 namespace AlexNet.Cluster.Hosting;
 
 /// <summary>What a node host needs to know about its node.</summary>
+/// <param name="Profile">What it offers itself with; on a coordinator node with the run's terms (<see cref="RunTerms"/>).</param>
+/// <param name="CoordinatorTimeout">alexnet.cluster.coordinator-timeout: how long it goes without a run host before it exits with 1; null = for ever.</param>
 public sealed record NodeSetup(
     string Node, IReadOnlyList<string> Roles, NodeProfile Profile, ChannelPoint Channel, IActorRef DataChannel,
     IReadOnlyList<string> Devices, int IntraOpThreads, int Loaders, Func<LoaderData> Data, AugmentationSettings Augmentation,
-    Wire.WirePrecision Precision, PixelBufferPool? PixelBuffers = null);
+    Wire.WirePrecision Precision, PixelBufferPool? PixelBuffers = null, TimeSpan? CoordinatorTimeout = null);
 
 /// <summary>
 /// Every node's host (at /user/node): creates the node's tower endpoints (one per device) and loader
@@ -29,7 +30,6 @@ public sealed class NodeHost : ReceiveActor, IWithTimers
     private readonly Action<int, string> _exit;
     private readonly List<TowerSeat> _towers = new();
     private readonly List<IActorRef> _loaders = new();
-    private readonly NodeProfile _profile;
     private readonly TimeSpan? _coordinatorTimeout;
     private IActorRef? _runHost; // the run host that enlisted this node last, while it is there
 
@@ -42,13 +42,7 @@ public sealed class NodeHost : ReceiveActor, IWithTimers
     {
         _setup = setup;
         _exit = exit;
-        // This node's own configuration, as its actor system has it (the node's layered configuration).
-        var config = Context.System.Settings.Config;
-        _coordinatorTimeout = config.HasPath(ClusterSettings.CoordinatorTimeoutKey) ? ClusterSettings.CoordinatorTimeoutOf(config) : null;
-        // A coordinator node may take the run over: the run host checks its training settings too.
-        _profile = setup.Roles.Contains(ClusterSettings.Coordinator) && setup.Profile.Terms is null && config.HasPath("alexnet.train")
-            ? setup.Profile with { Terms = RunTerms.Of(RunConfiguration.From(config).Training) }
-            : setup.Profile;
+        _coordinatorTimeout = setup.CoordinatorTimeout;
         Become(Waiting);
     }
 
@@ -103,7 +97,7 @@ public sealed class NodeHost : ReceiveActor, IWithTimers
             Context.Watch(_runHost);
         }
         Timers.Cancel("no-run-host");
-        Sender.Tell(new NodeOffer(_setup.Node, _setup.Roles.ToArray(), _profile, _setup.Channel, _towers, _loaders));
+        Sender.Tell(new NodeOffer(_setup.Node, _setup.Roles.ToArray(), _setup.Profile, _setup.Channel, _towers, _loaders));
         Become(Enlisted);
     }
 

@@ -1,15 +1,6 @@
 using Akka.Actor;
-using Akka.Cluster;
-using Akka.Event;
-using AlexNet.Actors.Checkpoints;
-using AlexNet.Actors.Coordination;
 using AlexNet.Actors.Protocol;
-using AlexNet.Actors.Training;
 using AlexNet.Cluster.Protocol;
-using AlexNet.Cluster.Proxies;
-using AlexNet.Cluster.Wire;
-using AlexNet.Data;
-using AlexNet.Model;
 
 namespace AlexNet.Cluster.Hosting;
 

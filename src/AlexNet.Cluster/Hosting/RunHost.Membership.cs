@@ -1,15 +1,8 @@
 using Akka.Actor;
 using Akka.Cluster;
-using Akka.Event;
-using AlexNet.Actors.Checkpoints;
-using AlexNet.Actors.Coordination;
 using AlexNet.Actors.Protocol;
-using AlexNet.Actors.Training;
 using AlexNet.Cluster.Protocol;
-using AlexNet.Cluster.Proxies;
 using AlexNet.Cluster.Wire;
-using AlexNet.Data;
-using AlexNet.Model;
 
 namespace AlexNet.Cluster.Hosting;
 
@@ -44,7 +37,7 @@ public sealed partial class RunHost
         }
         // Every node, coordinator nodes included: a stand-in coordinator is checked now, not when it takes
         // the run over (it would then refuse every healthy node, or continue another run).
-        NodeHost(member.Address).Tell(new Enlist(Self, _profile, _setup.Channel));
+        NodeHost(member.Address).Tell(new Enlist(Self, _setup.Profile, _setup.Channel));
     }
 
     /// <summary>Checks a node's offer; a node whose configuration differs is told why and ignored.</summary>
@@ -52,7 +45,7 @@ public sealed partial class RunHost
     {
         if (!_offered.Add(offer.Node)) return false;
         bool isCoordinator = offer.Roles.Contains(ClusterSettings.Coordinator);
-        var refusal = ProfileCheck.Refusal(_profile, offer.Profile, isLoader: offer.Loaders.Count > 0, isCoordinator);
+        var refusal = ProfileCheck.Refusal(_setup.Profile, offer.Profile, isLoader: offer.Loaders.Count > 0, isCoordinator);
         if (refusal is not null)
         {
             Sender.Tell(new NodeRefused(refusal));

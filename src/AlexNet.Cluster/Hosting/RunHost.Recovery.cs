@@ -1,15 +1,9 @@
 using Akka.Actor;
-using Akka.Cluster;
-using Akka.Event;
 using AlexNet.Actors.Checkpoints;
 using AlexNet.Actors.Coordination;
 using AlexNet.Actors.Protocol;
-using AlexNet.Actors.Training;
 using AlexNet.Cluster.Protocol;
 using AlexNet.Cluster.Proxies;
-using AlexNet.Cluster.Wire;
-using AlexNet.Data;
-using AlexNet.Model;
 
 namespace AlexNet.Cluster.Hosting;
 
@@ -94,7 +88,7 @@ public sealed partial class RunHost
             _freeTowers.RemoveAll(t => t.Node.Node == lostNode);
             _offered.Remove(lostNode);
             foreach (var address in _members.Where(a => a.ToString() == lostNode))
-                NodeHost(address).Tell(new Enlist(Self, _profile, _setup.Channel));
+                NodeHost(address).Tell(new Enlist(Self, _setup.Profile, _setup.Channel));
         }
         bool hasCheckpoint = new CheckpointStore(dir).Folders().Any();
         Notice($"{lost.Reason}: pausing the run; waiting up to {_setup.Recovery.WaitForTowers} for {_setup.Model.Towers} tower(s) " +

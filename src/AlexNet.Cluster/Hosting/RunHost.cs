@@ -1,12 +1,9 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
-using AlexNet.Actors.Checkpoints;
-using AlexNet.Actors.Coordination;
 using AlexNet.Actors.Protocol;
 using AlexNet.Actors.Training;
 using AlexNet.Cluster.Protocol;
-using AlexNet.Cluster.Proxies;
 using AlexNet.Cluster.Wire;
 using AlexNet.Data;
 using AlexNet.Model;
@@ -14,6 +11,7 @@ using AlexNet.Model;
 namespace AlexNet.Cluster.Hosting;
 
 /// <summary>What the run host needs: the run's configuration and this (coordinator) node's identity.</summary>
+/// <param name="Profile">This node's profile with the run's terms (<see cref="RunTerms"/>): what every node is checked against.</param>
 public sealed record RunSetup(
     AlexNetConfig Model, TrainingSettings Training, string CoordinatorDevice, NodeProfile Profile, ChannelPoint Channel,
     IActorRef DataChannel, WirePrecision Precision, TimeSpan GatherTimeout, RecoverySettings Recovery, PixelBufferPool? PixelBuffers = null);
@@ -40,7 +38,6 @@ public sealed partial class RunHost : ReceiveActor, IWithTimers
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly RunSetup _setup;
-    private readonly NodeProfile _profile; // this node's, with the training settings a coordinator node is checked for
     private readonly Action<object> _onEvent;
     private readonly HashSet<Address> _members = new();
     private readonly HashSet<string> _offered = new();
@@ -66,7 +63,6 @@ public sealed partial class RunHost : ReceiveActor, IWithTimers
     public RunHost(RunSetup setup, Action<object> onEvent)
     {
         _setup = setup;
-        _profile = setup.Profile with { Terms = RunTerms.Of(setup.Training) };
         _onEvent = onEvent;
         Become(Gathering);
     }
