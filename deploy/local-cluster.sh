@@ -10,6 +10,9 @@
 #   deploy/local-cluster.sh add-loader [--dir DIR]   one more loader node, joining the running cluster
 #   deploy/local-cluster.sh add-tower [--dir DIR]    one more tower node (a spare: the run uses it when a tower is lost)
 #   deploy/local-cluster.sh kill NAME [--dir DIR]    SIGKILL one node (tower-1, loader-0, ...): a crash, nothing is shut down
+#   deploy/local-cluster.sh drain NAME [--dir DIR]   SIGTERM one node, as a scale-down or a machine's drain does: a tower
+#                                                   node of the run, or the coordinator, has the run checkpoint the step
+#                                                   in progress before it leaves; waits for it to exit (150 s, then SIGKILL)
 #   deploy/local-cluster.sh restart NAME [--dir DIR] start a killed node again (a new process): a tower or loader joins the
 #                                                   cluster; the coordinator starts a new one on the seed port
 #   deploy/local-cluster.sh status [--dir DIR]       which nodes are running
@@ -27,7 +30,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
 command="${1:-}"; [[ $# -gt 0 ]] && shift
-name=""; if [[ "$command" == kill || "$command" == restart ]]; then name="${1:-}"; [[ $# -gt 0 ]] && shift; fi
+name=""; if [[ "$command" == kill || "$command" == drain || "$command" == restart ]]; then name="${1:-}"; [[ $# -gt 0 ]] && shift; fi
 towers=2; loaders=1; port=4053; dir="./alexnet-cluster"; node_args=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -116,6 +119,16 @@ case "$command" in
     while running "$dir/$name.pid"; do sleep 0.05; done
     echo "killed $name (pid $(cat "$dir/$name.pid")) at $(date +%T.%N | cut -c1-12)"
     ;;
+  drain)
+    [[ -f "$dir/$name.pid" ]] || { echo "local-cluster.sh: no node '$name' in $dir" >&2; exit 2; }
+    running "$dir/$name.pid" || { echo "local-cluster.sh: $name is not running" >&2; exit 2; }
+    echo "SIGTERM to $name (pid $(cat "$dir/$name.pid")) at $(date +%T.%N | cut -c1-12)"
+    kill -TERM "$(cat "$dir/$name.pid")"
+    deadline=$((SECONDS + 150))
+    while running "$dir/$name.pid" && [[ $SECONDS -lt $deadline ]]; do sleep 0.2; done
+    if running "$dir/$name.pid"; then kill -KILL "$(cat "$dir/$name.pid")"; echo "$name: killed (did not stop within 150 s)"; exit 1; fi
+    echo "$name stopped at $(date +%T.%N | cut -c1-12): $(tail -n 1 "$dir/$name.log")"
+    ;;
   status)
     for p in "$dir"/*.pid; do
       [[ -e "$p" ]] || { echo "no nodes in $dir"; break; }
@@ -150,7 +163,7 @@ case "$command" in
     rm -f "$dir"/*.pid
     ;;
   *)
-    echo "usage: deploy/local-cluster.sh start|add-loader|add-tower|kill NAME|restart NAME|status|wait|stop [options] (see the top of the script)" >&2
+    echo "usage: deploy/local-cluster.sh start|add-loader|add-tower|kill NAME|drain NAME|restart NAME|status|wait|stop [options] (see the top of the script)" >&2
     exit 2
     ;;
 esac

@@ -7,7 +7,7 @@ namespace AlexNet.Cluster.Tests;
 
 /// <summary>
 /// Real processes on loopback, SIGKILLed mid-run: a tower node (at a chosen point and at a random
-/// one), a loader node, the coordinator's node. Every run must end with the planned steps, each
+/// one), a loader node, the coordinator's node; and SIGTERMed (the coordinator's node, a tower node). Every run must end with the planned steps, each
 /// step recorded once, and the final weights and momentum of a run that was never disturbed.
 /// </summary>
 public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputHelper output) : IClassFixture<UndisturbedRun>, IDisposable
@@ -193,6 +193,35 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
         Assert.True(from >= stepsBefore, $"resumed from step {from}, but {stepsBefore} steps were done when the node was stopped");
         Assert.Equal(0, towers.WaitForExit(Patience));
         Assert.Equal(0, loader.WaitForExit(Patience));
+    }
+
+    [Fact]
+    public void A_tower_node_stopped_by_sigterm_has_the_run_checkpointed_first_and_a_spare_resumes_from_that_step()
+    {
+        int port = NodeProcess.FreePort();
+        var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
+        var coordinator = StartCoordinator("coordinator", port, null, "report.json");
+        Start("tower-a", "tower", 0, seed, "--devices", "cpu");
+        var leaving = Start("tower-b", "tower", 0, seed, "--devices", "cpu");
+        Start("loader", "loader", 0, seed, SlowLoader);
+        int started = coordinator.WaitForLine(l => l.Contains("starting the run"), Patience);
+        Assert.True(started >= 0, "the run did not start");
+        Start("spare", "tower", 0, seed, "--devices", "cpu"); // offered once the run is going: kept spare
+        Assert.True(coordinator.WaitFor(l => l.Contains("joined with 1 tower(s)"), Patience, started), "the spare tower node did not join");
+
+        Assert.True(coordinator.WaitFor(l => l.StartsWith("step       5 "), Patience), "the run did not reach step 5");
+        int stepsBefore = coordinator.LastStep();
+        leaving.Terminate(); // SIGTERM, as Kubernetes stops a pod on a scale-down or a drain
+        Assert.Equal(143, leaving.WaitForExit(Patience));
+        Assert.Contains("checkpointed the run after step", leaving.Output);
+
+        AssertCompleteAndUndisturbed(coordinator, "report.json");
+        var report = RunReport.Read(Path.Combine(Dir, "report.json"));
+        Assert.Equal(2, report.Starts.Count);
+        output.WriteLine($"SIGTERM to tower-b after step {stepsBefore}; the run resumed from step {report.Starts[1].FromStep}");
+        // A crash goes back to the last periodic checkpoint (step 4 here); a tower node leaving in order loses nothing.
+        Assert.True(report.Starts[1].FromStep >= stepsBefore, $"resumed from step {report.Starts[1].FromStep}, but {stepsBefore} steps were done when the node was stopped");
+        Assert.Contains(report.Notices, n => n.Message.Contains("restart(s) for tower nodes that left in order"));
     }
 
     [Fact]

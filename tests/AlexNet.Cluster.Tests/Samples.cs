@@ -82,5 +82,7 @@ internal static class Samples
         new Attach(actor, Channel),
         new Attached("cpu tower"),
         new Detached("the data channel to akka.tcp://alexnet@10.0.0.2:4053 failed: connection reset"),
+        new ReleaseTowerNode("akka.tcp://alexnet@10.0.0.7:4053"),
+        new TowerNodeReleased("checkpointed the run after step 6: /data/ck/step-000000006"),
     };
 }

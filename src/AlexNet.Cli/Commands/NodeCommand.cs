@@ -46,7 +46,7 @@ public sealed class NodeCommand : ICommand
           --gather-timeout T     how long the coordinator waits for towers and a loader (10m)
           --join-timeout T|off   how long to try joining through the seed nodes before exiting with 1 (5m)
           --coordinator-timeout T|off  how long a tower or loader node waits without a coordinator before exiting with 1 (2m)
-          --hand-over-timeout T  coordinator stopped by a signal: how long to wait for the run's checkpoint before leaving (2m)
+          --hand-over-timeout T  coordinator or tower node stopped by a signal: how long to wait for the run's checkpoint before leaving (2m)
           --loader-read-delay T  extra time per image read, emulating slow storage (0ms)
           --max-restarts N       coordinator: how often a run may recover from a lost tower node (10; 0 = never)
           --wait-for-towers T    coordinator: how long a paused run waits for a tower to (re)join (10m)

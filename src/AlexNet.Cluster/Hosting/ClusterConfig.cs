@@ -54,7 +54,7 @@ public static class ClusterConfig
             $"akka.remote.dot-netty.tcp.enable-ssl = {(s.Tls.Enabled ? "on" : "off")}",
             // Akka then runs CoordinatedShutdown with ClusterJoinUnsuccessfulReason, which ClusterNode reports.
             $"akka.cluster.shutdown-after-unsuccessful-join-seed-nodes = {(s.JoinTimeout is { } t ? $"{(long)t.TotalMilliseconds}ms" : "off")}",
-            // A coordinator node's first shutdown phase waits for the run's checkpoint (ClusterNode, RunHost.HandOver).
+            // A node's first shutdown phase waits for the run's checkpoint (ClusterNode, RunHost.Leaving).
             $"akka.coordinated-shutdown.phases.before-service-unbind.timeout = {(long)(s.HandOver + TimeSpan.FromSeconds(5)).TotalMilliseconds}ms",
         };
         if (s.Tls.Enabled)

@@ -49,6 +49,8 @@ public static class ClusterNode
                                                  "is another node running there? (0 takes any free port)");
         }
         var outcome = new TaskCompletionSource<NodeOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        string? beforeLeaving = null; // what a node stopped by a signal had done for the run before it left, for its last line
+        NodeOutcome Stopped() => beforeLeaving is null ? StoppedBySignal : StoppedBySignal with { Message = $"{StoppedBySignal.Message}; before leaving: {beforeLeaving}" };
         try
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
@@ -82,7 +84,7 @@ public static class ClusterNode
                     o.OnEvent(e);
                     if (e is TrainingFinished f) outcome.TrySetResult(new NodeOutcome(0, $"finished after {f.Steps} steps"));
                     // A node shutting down on a signal stops its run host too: that is the signal, not a failed run.
-                    else if (CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClrExitReason) outcome.TrySetResult(StoppedBySignal);
+                    else if (CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClrExitReason) outcome.TrySetResult(Stopped());
                     else if (e is TrainingFailed failed) outcome.TrySetResult(new NodeOutcome(1, $"training failed: {failed.Reason}"));
                 });
                 system.ActorOf(ClusterSingletonManager.Props(host, PoisonPill.Instance,
@@ -90,12 +92,17 @@ public static class ClusterNode
                 // Stopped by a signal: before this node leaves, the run host here (if the run is here) has the
                 // run checkpointed, so the next one resumes with nothing lost.
                 CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "hand-over-the-run",
-                    () => HandOverAsync(system, s.HandOver));
+                    async () => { beforeLeaving = await HandOverAsync(system, s.HandOver) ?? beforeLeaving; return Done.Instance; });
             }
+            // A tower node stopped by a signal: before it leaves, the run host (on a coordinator node) checkpoints
+            // the run if it trains on this node's towers, and resumes it without them.
+            if (s.Has(ClusterSettings.Tower))
+                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "release-the-towers",
+                    async () => { beforeLeaving = await ReleaseTowersAsync(system, self, s.HandOver) ?? beforeLeaving; return Done.Instance; });
             if (s.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
             _ = system.WhenTerminated.ContinueWith(_ => outcome.TrySetResult(CoordinatedShutdown.Get(system).ShutdownReason switch
             {
-                CoordinatedShutdown.ClrExitReason => StoppedBySignal,
+                CoordinatedShutdown.ClrExitReason => Stopped(),
                 CoordinatedShutdown.ClusterJoinUnsuccessfulReason => new NodeOutcome(1,
                     $"could not join the cluster through {string.Join(", ", s.SeedNodes)} within {s.JoinTimeout} (alexnet.cluster.join-timeout): " +
                     "is a seed node up at that address, and is its run still going?"),
@@ -118,21 +125,36 @@ public static class ClusterNode
     /// </summary>
     public static readonly NodeOutcome StoppedBySignal = new(143, "stopped by a signal after leaving the cluster");
 
-    private static async Task<Done> HandOverAsync(ActorSystem system, TimeSpan timeout)
+    /// <summary>The run host on this node, if it is here, has the run checkpointed; returns what it did (null: nothing to say).</summary>
+    private static async Task<string?> HandOverAsync(ActorSystem system, TimeSpan timeout)
     {
-        if (CoordinatedShutdown.Get(system).ShutdownReason is not CoordinatedShutdown.ClrExitReason) return Done.Instance;
+        if (CoordinatedShutdown.Get(system).ShutdownReason is not CoordinatedShutdown.ClrExitReason) return null;
         try
         {
             var host = await system.ActorSelection("/user/run/singleton").ResolveOne(TimeSpan.FromSeconds(2));
-            var answer = await host.Ask<RunHandedOver>(new HandOverRun(), timeout);
-            system.Log.Info("before leaving: {0}", answer.Summary);
+            return (await host.Ask<RunHandedOver>(new HandOverRun(), timeout)).Summary;
         }
-        catch (ActorNotFoundException) { } // the run host is on another coordinator node
+        catch (ActorNotFoundException) { return null; } // the run host is on another coordinator node
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
         {
-            system.Log.Warning("the run was not checkpointed within {0} (alexnet.cluster.hand-over-timeout): the next coordinator resumes from the previous checkpoint", timeout);
+            return $"the run was not checkpointed within {timeout} (alexnet.cluster.hand-over-timeout): the next coordinator resumes from the previous checkpoint";
         }
-        return Done.Instance;
+    }
+
+    /// <summary>The run host (through this node's host) checkpoints the run if it trains on this node's towers; returns what it did.</summary>
+    private static async Task<string?> ReleaseTowersAsync(ActorSystem system, string self, TimeSpan timeout)
+    {
+        if (CoordinatedShutdown.Get(system).ShutdownReason is not CoordinatedShutdown.ClrExitReason) return null;
+        try
+        {
+            var node = await system.ActorSelection("/user/node").ResolveOne(TimeSpan.FromSeconds(2));
+            return (await node.Ask<TowerNodeReleased>(new ReleaseTowerNode(self), timeout)).Summary;
+        }
+        catch (ActorNotFoundException) { return null; }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
+        {
+            return $"the run was not checkpointed within {timeout} (alexnet.cluster.hand-over-timeout): it resumes from its previous checkpoint without this node";
+        }
     }
 
     /// <summary>The socket error behind a failed start (Akka wraps a failed bind several times over), or null.</summary>

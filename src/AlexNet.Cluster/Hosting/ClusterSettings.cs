@@ -14,7 +14,7 @@ public sealed record TlsSettings(bool Enabled, string CertificatePath, string Ce
 /// <param name="Devices">This node's tower devices; empty = one per model tower on the training device.</param>
 /// <param name="JoinTimeout">How long to try joining through the seed nodes; null = for ever.</param>
 /// <param name="CoordinatorTimeout">How long a node waits without a run host before it exits with 1; null = for ever.</param>
-/// <param name="HandOverTimeout">How long a coordinator node stopped by a signal waits for the run's checkpoint before it leaves (null: the default, 2 minutes).</param>
+/// <param name="HandOverTimeout">How long a coordinator or tower node stopped by a signal waits for the run's checkpoint before it leaves (null: the default, 2 minutes).</param>
 public sealed record ClusterSettings(
     IReadOnlyList<string> Roles, string Hostname, string PublicHostname, int Port, IReadOnlyList<string> SeedNodes,
     IReadOnlyList<string> Devices, WirePrecision Precision, TimeSpan GatherTimeout, DataChannelSettings DataChannel,

@@ -21,7 +21,8 @@ public sealed record NodeSetup(
 /// endpoints, offers them to the run host when it enlists the node, and ends the process when the
 /// run host refuses the node, the run is over, or no run host has enlisted the node for
 /// alexnet.cluster.coordinator-timeout (from the moment this node is up in the cluster, and again
-/// whenever the run host that enlisted it becomes unreachable or stops). States: Waiting → Enlisted → Ending.
+/// whenever the run host that enlisted it becomes unreachable or stops). States: Waiting → Enlisted → Over.
+/// A tower node stopped by a signal asks the run host to checkpoint the run before it leaves (<see cref="ReleaseTowerNode"/>).
 /// </summary>
 public sealed class NodeHost : ReceiveActor, IWithTimers
 {
@@ -76,6 +77,7 @@ public sealed class NodeHost : ReceiveActor, IWithTimers
     private void Waiting()
     {
         Receive<Enlist>(Offer);
+        Receive<ReleaseTowerNode>(_ => Sender.Tell(new TowerNodeReleased("no coordinator had enlisted this node")));
         RunHostWatch();
         Ending();
     }
@@ -83,9 +85,37 @@ public sealed class NodeHost : ReceiveActor, IWithTimers
     private void Enlisted()
     {
         Receive<Enlist>(Offer); // a new run host (after a coordinator fail-over) enlists the node again
+        Receive<ReleaseTowerNode>(Release);
         RunHostWatch();
         Ending();
     }
+
+    /// <summary>
+    /// This node is stopped by a signal (ClusterNode's shutdown task asks): the run host, which the reply
+    /// comes from, checkpoints the run first if it trains on this node's towers. A run host on this very
+    /// node hands the run over itself (RunHost.Leaving.cs).
+    /// </summary>
+    private void Release(ReleaseTowerNode m)
+    {
+        if (_towers.Count == 0 || _runHost is null) Sender.Tell(new TowerNodeReleased("no run uses this node's towers"));
+        else if (_runHost.Path.Address.HasLocalScope) Sender.Tell(new TowerNodeReleased("the run host is on this node: it hands the run over"));
+        else if (!IsUp(_runHost.Path.Address)) Sender.Tell(new TowerNodeReleased($"the coordinator's node {_runHost.Path.Address} is gone or unreachable: nothing to checkpoint"));
+        else _runHost.Forward(m);
+    }
+
+    /// <summary>Whether a node is up and reachable: only then can its run host answer (else the shutdown would wait out hand-over-timeout).</summary>
+    private static bool IsUp(Address address)
+    {
+        var state = Akka.Cluster.Cluster.Get(Context.System).State;
+        return state.Members.Any(x => x.Address == address && x.Status == MemberStatus.Up) && !state.Unreachable.Any(x => x.Address == address);
+    }
+
+    /// <summary>The process is ending: nothing left to do but answer.</summary>
+    private void Over(string why) => Become(() =>
+    {
+        Receive<ReleaseTowerNode>(_ => Sender.Tell(new TowerNodeReleased(why)));
+        ReceiveAny(_ => { });
+    });
 
     private void Offer(Enlist m)
     {
@@ -130,7 +160,7 @@ public sealed class NodeHost : ReceiveActor, IWithTimers
                        "exiting, so that a supervisor restarts this node and it joins the next coordinator";
             _log.Error(line);
             _exit(1, line);
-            Become(() => ReceiveAny(_ => { }));
+            Over("no coordinator");
         });
     }
 
@@ -148,14 +178,14 @@ public sealed class NodeHost : ReceiveActor, IWithTimers
             _log.Error("refused by the coordinator: {0}", m.Reason);
             Timers.CancelAll();
             _exit(2, $"this node was refused by the coordinator: {m.Reason}");
-            Become(() => ReceiveAny(_ => { }));
+            Over("this node was refused");
         });
         Receive<RunEnded>(m =>
         {
             Sender.Tell(new RunEndSeen(_setup.Node)); // the run host's node waits for this before it shuts down
             Timers.CancelAll();
             _exit(m.Succeeded ? 0 : 1, $"the run ended: {m.Summary}");
-            Become(() => ReceiveAny(_ => { }));
+            Over("the run had ended");
         });
     }
 }

@@ -33,7 +33,7 @@ public sealed partial class RunHost
 
     private void Ending(object outcome, RunEnded ended, HashSet<string> waiting)
     {
-        NothingToHandOver("the run had ended");
+        NothingToKeep("the run had ended");
         void Settled(string node)
         {
             if (waiting.Remove(node) && waiting.Count == 0) Conclude(outcome, ended);

@@ -18,7 +18,12 @@ public sealed partial class RunHost
         Receive<ClusterEvent.ReachableMember>(m => Joined(m.Member)); // withdrawn while unreachable: enlisted anew
         Receive<ClusterEvent.MemberLeft>(m => Gone(m.Member, "is leaving the cluster", announce));
         Receive<ClusterEvent.MemberExited>(m => Gone(m.Member, "left the cluster", announce));
-        Receive<ClusterEvent.MemberRemoved>(m => { Gone(m.Member, "was removed from the cluster", announce); _members.Remove(m.Member.Address); });
+        Receive<ClusterEvent.MemberRemoved>(m =>
+        {
+            Gone(m.Member, "was removed from the cluster", announce);
+            _members.Remove(m.Member.Address);
+            _leaving.Remove(m.Member.Address.ToString()); // a node restarted on the same address is welcome again
+        });
         Receive<ClusterEvent.IMemberEvent>(_ => { });
     }
 
@@ -43,7 +48,7 @@ public sealed partial class RunHost
     /// <summary>Checks a node's offer; a node whose configuration differs is told why and ignored.</summary>
     private bool Accept(NodeOffer offer)
     {
-        if (!_offered.Add(offer.Node)) return false;
+        if (_leaving.Contains(offer.Node) || !_offered.Add(offer.Node)) return false;
         bool isCoordinator = offer.Roles.Contains(ClusterSettings.Coordinator);
         var refusal = ProfileCheck.Refusal(_setup.Profile, offer.Profile, isLoader: offer.Loaders.Count > 0, isCoordinator);
         if (refusal is not null)

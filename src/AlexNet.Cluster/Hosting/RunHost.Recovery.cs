@@ -40,8 +40,10 @@ public sealed partial class RunHost
         _coordinator = Context.ActorOf(CoordinatorActor.Props(_setup.Model, training, towers, loaders, Self, _setup.CoordinatorDevice,
             pixelBuffers: _setup.PixelBuffers, loaderNodes: new Dictionary<IActorRef, string>(_loaderProxies)), $"coordinator-{_generation}");
         Context.Watch(_coordinator);
+        string restarts = $"recovery {_generation - 1 - _releases} of at most {_setup.Recovery.MaxRestarts}" +
+                          (_releases > 0 ? $"; {_releases} restart(s) for tower nodes that left in order" : "");
         Notice(paused is { } p
-            ? $"resuming the run with {k} tower(s) and {loaders.Count} loader(s) after a pause of {p.TotalSeconds:F1} s (recovery {_generation - 1} of at most {_setup.Recovery.MaxRestarts})"
+            ? $"resuming the run with {k} tower(s) and {loaders.Count} loader(s) after a pause of {p.TotalSeconds:F1} s ({restarts})"
             : $"starting the run with {k} tower(s) and {loaders.Count} loader(s)");
         Become(() => Starting(0));
     }
@@ -52,30 +54,41 @@ public sealed partial class RunHost
     /// attached again), ask the lost tower's node to offer itself again in case it is still there,
     /// and wait for K towers. Otherwise the run ends.
     /// </summary>
-    private void OnTowerLost(TowerLostFailure lost)
+    private void OnTowerLost(TowerLostFailure lost) =>
+        Pause(lost.Reason, _towerProxies.Values.Where(p => p.Index == lost.Tower).Select(p => p.Node.Node).FirstOrDefault(), planned: false);
+
+    /// <summary>
+    /// Stops the coordinator and every tower proxy and waits for K towers, from the surviving nodes'
+    /// towers and those that come. <paramref name="lostNode"/>: the lost tower's node, asked to offer
+    /// itself again in case it is still there (a detached endpoint). <paramref name="planned"/>: tower
+    /// nodes left in order (<see cref="_leaving"/>) after the run was checkpointed; that restart is not
+    /// counted against max-restarts, which bounds crash loops.
+    /// </summary>
+    private void Pause(string reason, string? lostNode, bool planned)
     {
+        string stopped = planned ? " (the run was checkpointed first: the same command resumes it)" : "";
         if (!_setup.Recovery.Enabled)
         {
-            End(new TrainingFailed($"{lost.Reason} (recovery is off: alexnet.cluster.recovery.max-restarts = 0)"));
+            End(new TrainingFailed($"{reason} (recovery is off: alexnet.cluster.recovery.max-restarts = 0){stopped}"));
             return;
         }
         if (_setup.Training.CheckpointDir is not { } dir)
         {
-            End(new TrainingFailed($"{lost.Reason}; without a checkpoint folder the run cannot recover from a lost tower " +
+            End(new TrainingFailed($"{reason}; without a checkpoint folder the run cannot recover from a lost tower " +
                                    "(set alexnet.checkpoint.dir, --checkpoint-dir, on the coordinator nodes)"));
             return;
         }
-        if (_generation > _setup.Recovery.MaxRestarts)
+        if (!planned && _generation - _releases > _setup.Recovery.MaxRestarts)
         {
-            End(new TrainingFailed($"{lost.Reason}; the run has already recovered {_setup.Recovery.MaxRestarts} time(s) (alexnet.cluster.recovery.max-restarts)"));
+            End(new TrainingFailed($"{reason}; the run has already recovered {_setup.Recovery.MaxRestarts} time(s) (alexnet.cluster.recovery.max-restarts)"));
             return;
         }
+        if (planned) _releases++;
         Context.Unwatch(_coordinator);
         Context.Stop(_coordinator);
         _coordinator = ActorRefs.Nobody;
-        var lostNode = _towerProxies.Values.Where(p => p.Index == lost.Tower).Select(p => p.Node.Node).FirstOrDefault();
-        var survivors = _towerProxies.Values.Where(p => p.Node.Node != lostNode && _offered.Contains(p.Node.Node)).OrderBy(p => p.Index)
-            .Select(p => (p.Seat, p.Node)).ToList();
+        var survivors = _towerProxies.Values.Where(p => p.Node.Node != lostNode && !_leaving.Contains(p.Node.Node) && _offered.Contains(p.Node.Node))
+            .OrderBy(p => p.Index).Select(p => (p.Seat, p.Node)).ToList();
         foreach (var proxy in _towerProxies.Keys)
         {
             Context.Unwatch(proxy);
@@ -87,14 +100,15 @@ public sealed partial class RunHost
         {
             _freeTowers.RemoveAll(t => t.Node.Node == lostNode);
             _offered.Remove(lostNode);
-            foreach (var address in _members.Where(a => a.ToString() == lostNode))
-                NodeHost(address).Tell(new Enlist(Self, _setup.Profile, _setup.Channel));
+            if (!_leaving.Contains(lostNode))
+                foreach (var address in _members.Where(a => a.ToString() == lostNode))
+                    NodeHost(address).Tell(new Enlist(Self, _setup.Profile, _setup.Channel));
         }
         bool hasCheckpoint = new CheckpointStore(dir).Folders().Any();
-        Notice($"{lost.Reason}: pausing the run; waiting up to {_setup.Recovery.WaitForTowers} for {_setup.Model.Towers} tower(s) " +
+        Notice($"{reason}: pausing the run; waiting up to {_setup.Recovery.WaitForTowers} for {_setup.Model.Towers} tower(s) " +
                $"({Math.Min(_freeTowers.Count, _setup.Model.Towers)} there), then every tower goes back to " +
-               (hasCheckpoint ? "the newest usable checkpoint" : "step 0 (no checkpoint was written yet)"), isError: true);
-        Timers.StartSingleTimer("recovery", new RecoveryTimedOut(lost.Reason), _setup.Recovery.WaitForTowers);
+               (hasCheckpoint ? "the newest usable checkpoint" : "step 0 (no checkpoint was written yet)"), isError: !planned);
+        Timers.StartSingleTimer("recovery", new RecoveryTimedOut(reason), _setup.Recovery.WaitForTowers);
         var pausedAt = DateTime.UtcNow;
         Become(() => Recovering(pausedAt));
         TryStart(paused: TimeSpan.Zero);

@@ -30,9 +30,10 @@ public sealed record RunSetup(
 /// the current coordinator go to a callback, and at the end every node is told <see cref="RunEnded"/>,
 /// its own last, once the others confirmed. States: Gathering → Starting (the coordinator describes
 /// the data and initialises the towers) → Running → (Recovering → Starting → Running)* → Ending → Ended,
-/// and HandingOver → HandedOver when its own node is stopped by a signal. The states are here; enlisting
-/// and withdrawing nodes in RunHost.Membership.cs, starting coordinators and recovering in
-/// RunHost.Recovery.cs, handing over in RunHost.HandOver.cs, the end in RunHost.Ending.cs.
+/// Checkpointing → HandedOver when its own node is stopped by a signal, and Checkpointing → Recovering when
+/// a tower node of the run is (either way the run is checkpointed first). The states are here; enlisting and
+/// withdrawing nodes in RunHost.Membership.cs, starting coordinators and recovering in RunHost.Recovery.cs,
+/// nodes stopped by a signal in RunHost.Leaving.cs, the end in RunHost.Ending.cs.
 /// </summary>
 public sealed partial class RunHost : ReceiveActor, IWithTimers
 {
@@ -41,13 +42,15 @@ public sealed partial class RunHost : ReceiveActor, IWithTimers
     private readonly Action<object> _onEvent;
     private readonly HashSet<Address> _members = new();
     private readonly HashSet<string> _offered = new();
+    private readonly HashSet<string> _leaving = new(); // tower nodes stopped by a signal, until they are removed
     private readonly HashSet<Address> _versionRefused = new(); // refused for their wire protocol, told once in the log
     private readonly List<(TowerSeat Seat, ChannelPoint Node)> _freeTowers = new();
     private readonly List<(IActorRef Endpoint, ChannelPoint Node)> _freeLoaders = new();
     private readonly Dictionary<IActorRef, (int Index, TowerSeat Seat, ChannelPoint Node)> _towerProxies = new();
     private readonly Dictionary<IActorRef, string> _loaderProxies = new();
     private int _loaderSerial;
-    private int _generation; // coordinators started so far (1 + recoveries)
+    private int _generation; // coordinators started so far (1 + recoveries + releases)
+    private int _releases; // restarts for a tower node that left in order: not counted against max-restarts
     private IActorRef _coordinator = ActorRefs.Nobody;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -92,7 +95,7 @@ public sealed partial class RunHost : ReceiveActor, IWithTimers
 
     private void Gathering()
     {
-        NothingToHandOver("no run had started");
+        NothingToKeep("no run had started");
         Membership(_ => { }); // no proxies yet: nothing to announce
         Receive<NodeOffer>(m =>
         {
@@ -111,6 +114,7 @@ public sealed partial class RunHost : ReceiveActor, IWithTimers
     private void Starting(int readyTowers)
     {
         Receive<HandOverRun>(_ => HandOver());
+        Receive<ReleaseTowerNode>(Release);
         Membership(change => change());
         Offers(change => change());
         Receive<ReadyRelayed>(_ => _towerProxies.ContainsKey(Sender), _ =>
@@ -129,6 +133,7 @@ public sealed partial class RunHost : ReceiveActor, IWithTimers
     private void Running()
     {
         Receive<HandOverRun>(_ => HandOver());
+        Receive<ReleaseTowerNode>(Release);
         Membership(change => change());
         Offers(change => change());
         Receive<ReadyRelayed>(_ => { });
@@ -163,12 +168,12 @@ public sealed partial class RunHost : ReceiveActor, IWithTimers
     }
 
     /// <summary>
-    /// The run is paused after losing a tower: no coordinator; nodes that come (back) are enlisted
+    /// The run is paused after losing a tower (or one leaving): no coordinator; nodes that come (back) are enlisted
     /// and their towers counted; the run resumes as soon as K towers and a loader are there.
     /// </summary>
     private void Recovering(DateTime pausedAt)
     {
-        NothingToHandOver("the run was paused for a lost tower");
+        NothingToKeep("the run is paused; it resumes from its newest checkpoint without this node");
         Membership(change => change());
         Receive<NodeOffer>(m =>
         {
@@ -183,7 +188,7 @@ public sealed partial class RunHost : ReceiveActor, IWithTimers
 
     private void Ended(RunEnded outcome)
     {
-        NothingToHandOver("the run had ended");
+        NothingToKeep("the run had ended");
         Receive<NodeOffer>(_ => Sender.Tell(outcome));
         Receive<ClusterEvent.MemberUp>(m => NodeHost(m.Member.Address).Tell(outcome));
         ReceiveAny(_ => { });

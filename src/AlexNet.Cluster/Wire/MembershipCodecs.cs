@@ -34,6 +34,8 @@ internal static class MembershipCodecs
         c.Register<Attach>("m.attach", (w, m) => { w.ActorRef(m.Proxy); w.Channel(m.ProxyChannel); }, r => new Attach(r.ActorRef(), r.Channel()));
         c.Register<Attached>("m.attached", (w, m) => w.String(m.Description), r => new Attached(r.String()));
         c.Register<Detached>("m.detached", (w, m) => w.String(m.Reason), r => new Detached(r.String()));
+        c.Register<ReleaseTowerNode>("m.release", (w, m) => w.String(m.Node), r => new ReleaseTowerNode(r.String()));
+        c.Register<TowerNodeReleased>("m.released", (w, m) => w.String(m.Summary), r => new TowerNodeReleased(r.String()));
     }
 
     private static int Bounded(int n) => n is >= 0 and <= 1024 ? n : throw new InvalidDataException($"{n} actors in one offer");

@@ -14,8 +14,9 @@ public static class WireProtocol
     /// <summary>
     /// 2: BeginStep carries the fp16 loss scale, BackwardDone whether gradients are finite, ApplyUpdate a skip flag.
     /// 3: a node's profile (Enlist, NodeOffer) carries the training settings that decide the run.
+    /// 4: a tower node stopped by a signal asks the run host to checkpoint the run first (ReleaseTowerNode).
     /// </summary>
-    public const int Version = 3;
+    public const int Version = 4;
 
     /// <summary>Null when <paramref name="node"/> speaks this node's protocol; otherwise why it is refused.</summary>
     public static string? Refusal(AppVersion mine, AppVersion node) =>
