@@ -30,10 +30,17 @@ public sealed class UnstableClusterTests(ITestOutputHelper output) : IDisposable
     /// </summary>
     private static readonly TimeSpan KillGap = TimeSpan.FromSeconds(6.3);
 
-    private readonly NodeFleet _fleet = new("alexnet-unstable-", output);
+    private NodeFleet _fleet = new("alexnet-unstable-", output);
     private string Dir => _fleet.Dir;
 
     public void Dispose() => _fleet.Dispose();
+
+    /// <summary>
+    /// Each kill is noticed 5.5-6 s later to within about ±0.3 s; should one noticing stray so far that the
+    /// scenario misses its window (or the run ends first), the scenario is run once more on fresh nodes
+    /// rather than failing: a miss proves nothing either way. What it proves when it does reproduce is asserted.
+    /// </summary>
+    private const int Attempts = 2;
 
     /// <summary>
     /// stable-after and acceptable-heartbeat-pause are the project's (pinned); heartbeats every 250 ms and
@@ -58,6 +65,20 @@ public sealed class UnstableClusterTests(ITestOutputHelper output) : IDisposable
 
     [Fact]
     public void Two_loader_nodes_killed_6_s_apart_are_downed_alone_and_the_run_finishes()
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            string? miss = Scenario();
+            if (miss is null) return;
+            output.WriteLine($"attempt {attempt}: not reproduced: {miss}");
+            Assert.True(attempt < Attempts, $"the scenario did not reproduce an unstable cluster in {Attempts} attempts: {miss}");
+            _fleet.Dispose();
+            _fleet = new NodeFleet("alexnet-unstable-", output);
+        }
+    }
+
+    /// <summary>One run of the scenario on fresh nodes; null when it reproduced the instability (and passed), else why not.</summary>
+    private string? Scenario()
     {
         int port = NodeProcess.FreePort();
         var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
@@ -101,16 +122,15 @@ public sealed class UnstableClusterTests(ITestOutputHelper output) : IDisposable
         int stepAtDecision = coordinator.LastStep();
         output.WriteLine($"{decider!.Name}, {clock.Elapsed.TotalSeconds:F1} s after the first kill, at step {stepAtDecision}: {decision}");
         // Otherwise the run could have finished before a down-all, and this test would prove nothing.
-        Assert.True(stepAtDecision < Steps && !coordinator.Output.Contains("finished:"),
-            $"the run ended before the split-brain resolver decided (step {stepAtDecision} of {Steps}): give it more steps");
+        if (stepAtDecision >= Steps || coordinator.Output.Contains("finished:"))
+            return $"the run ended before the split-brain resolver decided (step {stepAtDecision} of {Steps})";
         // And the kills must have made the reachability changes the down-all window catches: the second one
         // later than that window after the first, but before stable-after (else the first node is downed alone first).
         var gap = UnreachableAt(coordinator, addresses[second]) - UnreachableAt(coordinator, addresses[first]);
         output.WriteLine($"the coordinator saw the two loader nodes unreachable {gap.TotalSeconds:F2} s apart " +
                          $"(down-all window {DownAllWindow.TotalSeconds} s, stable-after {StableAfter.TotalSeconds} s)");
-        Assert.True(gap > DownAllWindow && gap < StableAfter,
-            $"the loader nodes were seen unreachable {gap.TotalSeconds:F2} s apart, outside ({DownAllWindow.TotalSeconds} s, {StableAfter.TotalSeconds} s): " +
-            "the scenario did not reproduce an unstable cluster");
+        if (gap <= DownAllWindow || gap >= StableAfter)
+            return $"the loader nodes were seen unreachable {gap.TotalSeconds:F2} s apart, outside ({DownAllWindow.TotalSeconds} s, {StableAfter.TotalSeconds} s)";
 
         Assert.False(decision!.Contains("SBR.DownAll"),
             $"the split-brain resolver downed every member (akka.cluster.split-brain-resolver.down-all-when-unstable): {decision}");
@@ -125,6 +145,7 @@ public sealed class UnstableClusterTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(Enumerable.Range(0, Steps).Select(i => (long)i), report.StepTimes.Select(p => p.Step)); // each step once, in order
         Assert.Equal(0, towers.WaitForExit(Patience));
         Assert.Equal(0, survivor.WaitForExit(Patience));
+        return null;
     }
 
     /// <summary>The first output line of any of the nodes that matches, polled until the timeout; (null, null) if none.</summary>
