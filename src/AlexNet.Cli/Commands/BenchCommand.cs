@@ -61,6 +61,8 @@ public sealed class BenchCommand : ICommand
         string what = variants.Count == 1 ? $"variant {variants[0].Describe()}" : $"variants {string.Join(", ", variants.Select(v => v.Name))}";
         Console.WriteLine($"bench: {config}, batch {batch}, device {device}, {what}, {Environment.ProcessorCount} cores; {warmup} warm-up + {steps} timed steps each");
         Console.WriteLine($"data: {data.Name}");
+        if (mainDevice.type == DeviceType.CPU && variants.Any(v => v.Tf32 || !v.Compute.PinnedMemory))
+            Console.WriteLine("note: tf32 and unpinned are GPU settings: on the CPU those variants compute and copy as they would without them");
 
         if (mainDevice.type == DeviceType.CPU) torch.set_num_threads(Environment.ProcessorCount);
         var assembler = new BatchAssembler(pool, data.Statistics, augmentation, settings.Seed);
