@@ -42,6 +42,18 @@ public class DeviceSafetyTests
     }
 
     [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public void A_gpu_named_in_a_message_is_the_same_gpu_again(int index)
+    {
+        // Towers report their device as text (TowerReady.Device); the coordinator makes each device's
+        // input by that name, so the name must come back as the same GPU, not the first or the current one.
+        var named = new Device(new Device(DeviceType.CUDA, index).ToString());
+        Assert.Equal(DeviceType.CUDA, named.type);
+        Assert.Equal(index, named.index);
+    }
+
+    [Theory]
     [InlineData("cuda", 0)]
     [InlineData("CUDA", 0)]
     [InlineData(" cuda:0 ", 0)]
