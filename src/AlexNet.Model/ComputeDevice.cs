@@ -47,11 +47,8 @@ public static class ComputeDevice
         PreloadLibTorch();
         var s = spec.Trim().ToLowerInvariant();
         if (s == "cpu") { InitializeDeviceType(DeviceType.CPU); return CPU; }
-        if (s == "cuda" || s.StartsWith("cuda:", StringComparison.Ordinal))
+        if (CudaIndex(s) is { } index)
         {
-            int index = 0;
-            if (s.Length > 5 && !int.TryParse(s[5..], out index))
-                throw new DeviceUnavailableException($"device '{spec}': expected cpu, cuda or cuda:N");
             bool available;
             try { available = TryInitializeDeviceType(DeviceType.CUDA) && cuda.is_available(); }
             catch (Exception) { available = false; }
@@ -66,8 +63,22 @@ public static class ComputeDevice
     }
 
     /// <summary>
+    /// The GPU index of "cuda" (0) or "cuda:N" (N ≥ 0, digits only); null for anything else, which
+    /// <see cref="Resolve"/> refuses as a bad spelling whether or not this machine has CUDA.
+    /// </summary>
+    public static int? CudaIndex(string spec)
+    {
+        var s = spec.Trim().ToLowerInvariant();
+        if (s == "cuda") return 0;
+        if (!s.StartsWith("cuda:", StringComparison.Ordinal) || s.Length == 5 || !s[5..].All(char.IsAsciiDigit)) return null;
+        return int.TryParse(s[5..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index) ? index : null;
+    }
+
+    /// <summary>
     /// TF32 tensor-core math for matrix multiplies and cuDNN convolutions on Ampere and newer GPUs
-    /// (10-bit mantissa products, fp32 accumulation). Process-wide; no effect on CPU.
+    /// (10-bit mantissa products, fp32 accumulation). Process-wide; no effect on CPU. Call it with
+    /// false too where TF32 is meant to be off: libtorch starts with cuDNN's TF32 on (PyTorch's
+    /// torch.backends.cudnn.allow_tf32 defaults to True) and only cuBLAS's off.
     /// </summary>
     public static void UseTf32(bool on)
     {

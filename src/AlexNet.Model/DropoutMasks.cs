@@ -7,6 +7,11 @@ namespace AlexNet.Model;
 /// generator seeded with those four numbers. So a tower draws its masks without coordination,
 /// the one-process reference can rebuild the very same masks, and a resumed run repeats them.
 /// A mask holds 0 or 1/(1−p) (inverted dropout).
+/// Masks are always drawn on the CPU and then moved to the device: TorchSharp 0.107 cannot make a
+/// CUDA generator (its native THSGenerator_new ignores the device and returns a CPU generator), and
+/// libtorch refuses a CPU generator for a CUDA tensor ("Expected a 'cuda' device type for generator
+/// but found 'cpu'"), which failed every training step on a GPU at fc6. Drawing on the CPU also keeps
+/// the masks, and so a run's weights, the same on every device.
 /// </summary>
 public sealed class DropoutMasks(long runSeed, long step, int towers, double p)
 {
@@ -18,10 +23,20 @@ public sealed class DropoutMasks(long runSeed, long step, int towers, double p)
         if (!layer.HasDropout()) throw new ArgumentException($"{layer} has no dropout", nameof(layer));
         if (p == 0) return ones(batch, units, device: device);
         using var scope = NewDisposeScope();
-        using var generator = new Generator(MixSeed(runSeed, step, (int)layer, tower), device);
-        using TorchSharp.Scalar threshold = p, scale = 1.0 / (1.0 - p); // held for the calls (see Scalars)
-        var keep = rand(new[] { batch, units }, device: device, generator: generator).ge(threshold);
+        using TorchSharp.Scalar scale = 1.0 / (1.0 - p); // held for the call (see Scalars)
+        // The 0/1 pattern crosses as bytes (a quarter of the float mask), without blocking the
+        // tower's thread on a GPU (page-locked staging, see HostCopy); the scaling runs on the device.
+        var keep = HostCopy.ToDevice(KeepOnCpu(layer, tower, batch, units), device, pinned: true);
         return keep.to_type(ScalarType.Float32).mul(scale).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Which units tower <paramref name="tower"/> keeps: a CPU bool tensor [batch, units], the same for every device.</summary>
+    public Tensor KeepOnCpu(Segment layer, int tower, long batch, long units)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(MixSeed(runSeed, step, (int)layer, tower), CPU);
+        using TorchSharp.Scalar threshold = p; // held for the call (see Scalars)
+        return rand(new[] { batch, units }, device: CPU, generator: generator).ge(threshold).MoveToOuterDisposeScope();
     }
 
     /// <summary>The full layer's mask: the towers' masks side by side, as the reference needs it.</summary>

@@ -158,7 +158,10 @@ public sealed partial class CoordinatorActor
         var step = _current!;
         using var scope = NewDisposeScope();
         scope.Attach(logits);
-        var labels = tensor(step.Batch.Labels.Select(l => (long)l).ToArray()).to(_device);
+        // Without blocking (page-locked staging): a plain copy to a GPU waits for all the work queued
+        // there, i.e. the whole forward pass, before the loss and the towers' backward can be queued.
+        using var hostLabels = tensor(step.Batch.Labels.Select(l => (long)l).ToArray());
+        var labels = HostCopy.ToDevice(hostLabels, _device, pinned: _settings.Compute.PinnedMemory);
         if (step.Key.Split == DataSplit.Validation)
         {
             float valLoss = F.cross_entropy(logits, labels).item<float>();

@@ -17,6 +17,7 @@ public sealed class ReferenceTrainer : IDisposable
     private readonly SgdMomentum _sgd;
     private readonly long _seed;
     private readonly LossScaler _lossScaler;
+    private readonly bool _pinned;
 
     public ReferenceAlexNet Network { get; }
 
@@ -24,6 +25,7 @@ public sealed class ReferenceTrainer : IDisposable
     {
         _seed = settings.Seed;
         _lossScaler = new LossScaler(settings.Compute);
+        _pinned = settings.Compute.PinnedMemory;
         var cpuNet = new ReferenceAlexNet(config, compute: settings.Compute);
         PaperInit.Initialize(cpuNet, settings.Seed);
         Network = device.type == DeviceType.CPU ? cpuNet : (ReferenceAlexNet)cpuNet.to(device);
@@ -42,7 +44,8 @@ public sealed class ReferenceTrainer : IDisposable
     {
         using var scope = NewDisposeScope();
         var x = _normalizer.Normalize(batch);
-        var labels = tensor(batch.Labels.Select(l => (long)l).ToArray()).to(x.device);
+        // As the coordinator copies them: without waiting for the GPU's queue (see HostCopy).
+        var labels = HostCopy.ToDevice(tensor(batch.Labels.Select(l => (long)l).ToArray()), x.device, _pinned);
         var masks = new DropoutMasks(_seed, step, Network.Config.Towers, Network.Config.Dropout);
         var logits = Network.Forward(x, masks);
         var loss = F.cross_entropy(logits, labels);

@@ -31,7 +31,8 @@ public sealed class BenchCommand : ICommand
             channels-last, contiguous, tf32, unpinned; e.g. fp32,tf32,bf16,tf32+channels-last+bf16.
             The fp32 variant runs first (added when missing); each line gives its ratio to the fp32 reference.
             Name fp32 again at the end to measure it a second time (drift over the run).
-        Prints 'actor/reference throughput ratio: R' (one variant) or one 'variant NAME: ...' line per variant.
+        Prints 'actor/reference throughput ratio: R' (one variant) or one 'variant NAME: ...' line per variant;
+        a variant that fails says so on its line and the others are still measured (exit code 1).
 
         """ + ClusterBenchCommand.Usage;
 
@@ -61,6 +62,8 @@ public sealed class BenchCommand : ICommand
         string what = variants.Count == 1 ? $"variant {variants[0].Describe()}" : $"variants {string.Join(", ", variants.Select(v => v.Name))}";
         Console.WriteLine($"bench: {config}, batch {batch}, device {device}, {what}, {Environment.ProcessorCount} cores; {warmup} warm-up + {steps} timed steps each");
         Console.WriteLine($"data: {data.Name}");
+        if (mainDevice.type == DeviceType.CPU && variants.Any(v => v.Tf32 || !v.Compute.PinnedMemory))
+            Console.WriteLine("note: tf32 and unpinned are GPU settings: on the CPU those variants compute and copy as they would without them");
 
         if (mainDevice.type == DeviceType.CPU) torch.set_num_threads(Environment.ProcessorCount);
         var assembler = new BatchAssembler(pool, data.Statistics, augmentation, settings.Seed);
@@ -75,15 +78,30 @@ public sealed class BenchCommand : ICommand
             Console.WriteLine($"actor/reference throughput ratio: {rates.Actors / rates.Reference:F3}{rates.SkippedNote}");
             return 0;
         }
-        double? baseline = null;
-        foreach (var variant in variants)
+        double? baseline = null; // the first variant's (fp32's) reference: every line's yardstick
+        int failed = 0;
+        for (int i = 0; i < variants.Count; i++)
         {
-            var rates = run.Both(settings with { Compute = variant.Compute }, variant.Tf32, printDetails: false);
-            baseline ??= rates.Reference;
-            Console.WriteLine($"variant {variant.Name}: reference {rates.Reference:F1} images/s ({rates.Reference / baseline.Value:F3}x the fp32 reference), " +
-                              $"actors {rates.Actors:F1} images/s ({rates.Actors / baseline.Value:F3}x), actor/reference {rates.Actors / rates.Reference:F3}{rates.SkippedNote}");
+            var variant = variants[i];
+            BenchRates rates;
+            // One variant that fails (a kernel this GPU or libtorch lacks, memory, a tower error) must
+            // not cost the others' figures: a GPU session may have one short run to measure them all.
+            try { rates = run.Both(settings with { Compute = variant.Compute }, variant.Tf32, printDetails: false); }
+            catch (Exception e) when (e is not UsageException)
+            {
+                failed++;
+                Console.WriteLine($"variant {variant.Name}: failed: {e.GetType().Name}: {e.Message.Split('\n')[0].Trim()}");
+                Console.Error.WriteLine(e);
+                continue;
+            }
+            if (i == 0) baseline = rates.Reference;
+            string Relative(double rate) => baseline is { } b ? $"{rate / b:F3}x" : "no fp32 figure";
+            Console.WriteLine($"variant {variant.Name}: reference {rates.Reference:F1} images/s ({Relative(rates.Reference)} the fp32 reference), " +
+                              $"actors {rates.Actors:F1} images/s ({Relative(rates.Actors)}), actor/reference {rates.Actors / rates.Reference:F3}{rates.SkippedNote}");
         }
-        return 0;
+        if (failed == 0) return 0;
+        Console.Error.WriteLine($"alexnet bench: {failed} of {variants.Count} variants failed (their lines above)");
+        return 1;
     }
 
     /// <summary>The variants to measure: --variants (fp32 first), or the one the single-variant flags describe.</summary>

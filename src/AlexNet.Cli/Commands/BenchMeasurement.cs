@@ -46,7 +46,12 @@ internal sealed class BenchMeasurement(
         return (rate, reference.LossScaler.ChecksGradients ? reference.LossScaler.SkippedSteps : null);
     }
 
-    /// <summary>The actor pipeline: K towers, L loaders, the coordinator; timed from the end of the last warm-up step.</summary>
+    /// <summary>
+    /// The actor pipeline: K towers, L loaders, the coordinator; timed from the end of the last warm-up
+    /// step. No synchronisation is needed for a GPU here: every step reads its loss back to the host
+    /// (a wait for the device), so a step's completion lags the GPU by at most its own backward pass
+    /// and update, at both ends of the window alike.
+    /// </summary>
     private (double Rate, long? Skipped) Actors(TrainingSettings settings, bool print)
     {
         var completions = new List<TimeSpan>();

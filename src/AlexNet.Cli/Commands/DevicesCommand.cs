@@ -27,7 +27,8 @@ public sealed class DevicesCommand : ICommand
             : "jpeg: imagesharp only (libturbojpeg.so.0 not found; apt install libturbojpeg0 for the faster decoder)");
         bool cuda;
         try { cuda = torch.TryInitializeDeviceType(DeviceType.CUDA) && torch.cuda.is_available(); } catch (Exception) { cuda = false; }
-        Console.WriteLine(cuda ? $"cuda: {torch.cuda.device_count()} device(s)" : "cuda: not available");
+        // cuDNN too: without it convolutions on the GPU fall back to slow kernels, which would explain a bench figure.
+        Console.WriteLine(cuda ? $"cuda: {torch.cuda.device_count()} device(s), cuDNN {(torch.cuda.is_cudnn_available() ? "available" : "not available")}" : "cuda: not available");
         Console.WriteLine($"selected: {device}");
         return 0;
     }

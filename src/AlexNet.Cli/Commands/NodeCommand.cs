@@ -70,6 +70,9 @@ public sealed class NodeCommand : ICommand
         if (args.Positional.Count > 0) throw new UsageException($"unexpected argument '{args.Positional[0]}'");
         var run = RunConfiguration.From(config);
         var cluster = ClusterSettings.From(config);
+        // This node's towers compute with the run's TF32 setting (process-wide; off too, as libtorch
+        // starts with cuDNN's TF32 on). No effect without CUDA; loader-only nodes need no libtorch for it.
+        if (cluster.Has(ClusterSettings.Tower)) AlexNet.Model.ComputeDevice.UseTf32(run.Tf32);
         var recorder = new RunRecorder();
         var telemetry = TelemetrySettings.From(config, run.Training.CheckpointDir);
         // Towers write their checkpoint shards, the coordinator's node the manifests and the run folder.

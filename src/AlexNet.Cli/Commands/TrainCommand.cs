@@ -31,7 +31,8 @@ public sealed class TrainCommand : ICommand
             throw new ConfigurationFileException($"alexnet.checkpoint.resume = off: {existing} already holds checkpoints; choose another folder, or resume");
         if (telemetry.RunDir is { } runDir) OutputFolders.CheckWritable(runDir, "alexnet.telemetry.run-dir");
         var data = DataSources.Resolve(run.Data, Console.Out);
-        if (run.Tf32) AlexNet.Model.ComputeDevice.UseTf32(true);
+        // Off too on a GPU: libtorch starts with cuDNN's TF32 on, so `tf32 = off` would still convolve in TF32.
+        if (run.Tf32 || AlexNet.Model.ComputeDevice.CudaIndex(run.Device) is not null) AlexNet.Model.ComputeDevice.UseTf32(run.Tf32);
         var model = CheckAgainstData(run, data);
         Console.WriteLine($"model: {model}; " +
                           $"batch {run.Training.BatchSize}, lr {run.Training.LearningRate}, {run.Training.Epochs} epoch(s)" +
