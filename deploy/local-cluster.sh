@@ -59,7 +59,15 @@ launch() {
   echo "started $name (pid $!)"
 }
 
-running() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# A node is running while its process exists and is not a zombie: the nodes are started in the
+# background of a shell that has exited, so whatever reaps orphans here (PID 1) collects them, and
+# an init that reaps slowly (1.7 s in one sandbox) or never would otherwise make a dead node look alive.
+running() {
+  [[ -f "$1" ]] || return 1
+  local pid; pid="$(cat "$1")"
+  kill -0 "$pid" 2>/dev/null || return 1
+  [[ "$(sed -E 's/^.*\) (.).*$/\1/' "/proc/$pid/stat" 2>/dev/null)" != Z ]]
+}
 
 case "$command" in
   start)
@@ -115,9 +123,10 @@ case "$command" in
   kill)
     [[ -f "$dir/$name.pid" ]] || { echo "local-cluster.sh: no node '$name' in $dir" >&2; exit 2; }
     running "$dir/$name.pid" || { echo "local-cluster.sh: $name is not running" >&2; exit 2; }
+    at="$(date +%T.%N | cut -c1-12)"
     kill -KILL "$(cat "$dir/$name.pid")"
     while running "$dir/$name.pid"; do sleep 0.05; done
-    echo "killed $name (pid $(cat "$dir/$name.pid")) at $(date +%T.%N | cut -c1-12)"
+    echo "killed $name (pid $(cat "$dir/$name.pid")) at $at"
     ;;
   drain)
     [[ -f "$dir/$name.pid" ]] || { echo "local-cluster.sh: no node '$name' in $dir" >&2; exit 2; }

@@ -138,11 +138,34 @@ public sealed class DatasetPreparer
         var settingsText = System.Text.Json.JsonSerializer.Serialize(_settings, JsonFiles.Options);
         var classesText = string.Join("\n", classes) + "\n";
         if (File.Exists(settingsPath) && File.ReadAllText(settingsPath).Trim() != settingsText.Trim())
-            throw new DataFormatException($"{settingsPath}: this folder was prepared with other settings ({File.ReadAllText(settingsPath).ReplaceLineEndings(" ")}); use another output folder or the same settings");
+            throw new DataFormatException($"{settingsPath}: this folder was prepared with other settings ({SettingsDifference(File.ReadAllText(settingsPath), settingsText)}); use another output folder or the same settings");
         if (File.Exists(classesPath) && File.ReadAllText(classesPath) != classesText)
             throw new DataFormatException($"{classesPath}: this folder was prepared from other classes; use another output folder");
         File.WriteAllText(settingsPath, settingsText + "\n");
         File.WriteAllText(classesPath, classesText);
+    }
+
+    /// <summary>
+    /// Which recorded settings differ, as `size 256 there, 128 now` (the JSON names, values as
+    /// written); the recorded text on one line where it cannot be compared field by field.
+    /// </summary>
+    internal static string SettingsDifference(string recorded, string now)
+    {
+        try
+        {
+            using var before = System.Text.Json.JsonDocument.Parse(recorded);
+            using var after = System.Text.Json.JsonDocument.Parse(now);
+            var wanted = after.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetRawText(), StringComparer.Ordinal);
+            var had = before.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetRawText(), StringComparer.Ordinal);
+            var differences = wanted.Keys.Union(had.Keys)
+                .Where(k => !had.TryGetValue(k, out var h) || !wanted.TryGetValue(k, out var w) || h != w)
+                .Select(k => $"{k} {(had.TryGetValue(k, out var h) ? h.Trim('"') : "(none)")} there, {(wanted.TryGetValue(k, out var w) ? w.Trim('"') : "(none)")} now")
+                .ToList();
+            if (differences.Count > 0) return string.Join("; ", differences);
+        }
+        catch (System.Text.Json.JsonException) { }
+        catch (InvalidOperationException) { } // not a JSON object
+        return recorded.ReplaceLineEndings(" ").Trim();
     }
 
     /// <summary>The shard's record if the shard on disk is complete, intact and built from the same sources.</summary>

@@ -127,6 +127,7 @@ public class PrepareTests
         }
         var e = Assert.Throws<DataFormatException>(() => new DatasetPreparer(Small with { Size = 64 }, 2).Run(dir["src"], dir["raw"]));
         Assert.Contains("prepare.json", e.Message);
+        Assert.Contains("(size 48 there, 64 now)", e.Message); // the setting that differs, not the whole file
     }
 
     [Fact]

@@ -10,7 +10,7 @@ public sealed class EvalCommand : ICommand
     public string Name => "eval";
     public string Summary => "top-1/top-5 error of a checkpoint: centre crop and the paper's 10-crop average";
     public IReadOnlyCollection<string> Flags => new[] { "ten-crop", "json" };
-    public string Usage => "usage: alexnet eval --checkpoint C --data D [options]\n" + CheckpointOptions.Help + """
+    public string Usage => "usage: alexnet eval --checkpoint C --data D [options]\n" + CheckpointOptions.Help + "\n" + """
           --data D            a folder prepared by 'alexnet prepare'
           --split S           val (default) or test
           --ten-crop          also the paper's test: mean softmax of 4 corner + centre crops and their mirror images

@@ -7,7 +7,7 @@ public sealed class ExportCommand : ICommand
 {
     public string Name => "export";
     public string Summary => "write a checkpoint's weights for PyTorch (.safetensors or .pt; module in the README)";
-    public string Usage => "usage: alexnet export --checkpoint C --out FILE.safetensors|FILE.pt\n" + CheckpointOptions.Help + """
+    public string Usage => "usage: alexnet export --checkpoint C --out FILE.safetensors|FILE.pt\n" + CheckpointOptions.Help + "\n" + """
           --out FILE          .safetensors (configuration in its metadata) or .pt (a pickled state_dict for torch.load)
         The tensors are the one-process network's, named conv1.weight ... fc8.bias as in the README's nn.Module.
         """;

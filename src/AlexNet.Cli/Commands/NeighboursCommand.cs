@@ -9,7 +9,7 @@ public sealed class NeighboursCommand : ICommand
 {
     public string Name => "neighbours";
     public string Summary => "training images nearest to query images in fc7 feature space, as a PNG grid (paper Fig. 4)";
-    public string Usage => "usage: alexnet neighbours --checkpoint C --data D --query IMAGE [IMAGE...] --out FILE.png [options]\n" + CheckpointOptions.Help + """
+    public string Usage => "usage: alexnet neighbours --checkpoint C --data D --query IMAGE [IMAGE...] --out FILE.png [options]\n" + CheckpointOptions.Help + "\n" + """
           --data D            a folder prepared by 'alexnet prepare': its images are searched, its mean image is used
           --query IMAGE       an image file (repeat --query, or list more files after the options)
           --out FILE.png      the grid: one row per query, the query first, then its neighbours, nearest first

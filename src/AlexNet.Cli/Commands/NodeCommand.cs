@@ -57,7 +57,7 @@ public sealed class NodeCommand : ICommand
           --tensorboard on|off   coordinator: TensorBoard event files in the run folder (on)
         and the training options of `alexnet train` (the coordinator's decide the run; every node's
         model options must match the coordinator's, or the node is refused):
-        """ + TrainFlags.Help;
+        """ + "\n" + TrainFlags.Help;
 
     public int Run(CliArgs args)
     {

@@ -10,7 +10,7 @@ public sealed class PredictCommand : ICommand
     public string Name => "predict";
     public string Summary => "top-5 classes with probabilities for image files";
     public IReadOnlyCollection<string> Flags => new[] { "ten-crop", "json" };
-    public string Usage => "usage: alexnet predict --checkpoint C [options] IMAGE...\n" + CheckpointOptions.Help + """
+    public string Usage => "usage: alexnet predict --checkpoint C [options] IMAGE...\n" + CheckpointOptions.Help + "\n" + """
           --data D            take the mean image and class names from this prepared dataset (default: the copies
                               'alexnet train' keeps beside the checkpoints: statistics.bin, classes.txt)
           --top K             classes to show per image (default 5)

@@ -13,10 +13,10 @@ public sealed class TrainCommand : ICommand
 {
     public string Name => "train";
     public string Summary => "train AlexNet with tower, loader and coordinator actors in this process";
-    public string Usage => "usage: alexnet train [options]\n" + TrainFlags.Help + TelemetrySettings.Help +
+    public string Usage => "usage: alexnet train [options]\n" + TrainFlags.Help + "\n" + TelemetrySettings.Help +
         "\nWith no options (--data auto): Fashion-MNIST when Debian's dataset-fashion-mnist is installed (imported and prepared once;\n" +
-        "preset fashion-mnist-quick: crop 64 of 72x72, width 0.25, 2 towers, batch 128, 2 epochs, about 3 minutes on 2 cores),\n" +
-        "else the synthetic set (preset quickstart: 10 classes, 2048 + 512 images, crop 64, width 0.25, 2 towers, batch 64, 8 epochs, about a minute).";
+        "preset fashion-mnist-quick: crop 64 of 72x72, width 0.25, 2 towers, batch 128, 2 epochs, 1-2 minutes on 2 cores),\n" +
+        "else the synthetic set (preset quickstart: 10 classes, 2048 + 512 images, crop 64, width 0.25, 2 towers, batch 64, 8 epochs, under a minute).";
 
     public int Run(CliArgs args)
     {
