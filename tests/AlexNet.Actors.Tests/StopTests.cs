@@ -73,4 +73,16 @@ public class StopTests : IDisposable
         Assert.Null(stopped);
         Assert.IsType<TrainingFinished>(events[^1]);
     }
+
+    [Fact]
+    public async Task The_same_command_after_the_run_finished_trains_nothing_and_reports_the_same_steps_and_epochs()
+    {
+        var (first, _) = await Run(Settings(_dir), null);
+        var done = Assert.IsType<TrainingFinished>(first[^1]);
+        Assert.Equal((16L, 2), (done.Steps, done.Epochs));
+        var (again, _) = await Run(Settings(_dir), null);
+        Assert.Empty(again.OfType<StepCompleted>());
+        var redone = Assert.IsType<TrainingFinished>(again[^1]);
+        Assert.Equal((16L, 2), (redone.Steps, redone.Epochs)); // was 3: the epoch after the last, counted as begun
+    }
 }

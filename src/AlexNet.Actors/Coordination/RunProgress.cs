@@ -94,6 +94,7 @@ internal sealed class RunProgress(TrainingSettings settings, int batchesPerEpoch
         return e;
     }
 
+    /// <summary>The epochs the steps reached (the last one maybe in part): from the steps, since a run resumed after its last step trains none.</summary>
     public TrainingFinished Finished() =>
-        new(Step, Epoch + 1, _lastValTop1, _lastValTop5, _losses.ToArray(), _run.Elapsed);
+        new(Step, (int)((Step + batchesPerEpoch - 1) / batchesPerEpoch), _lastValTop1, _lastValTop5, _losses.ToArray(), _run.Elapsed);
 }
