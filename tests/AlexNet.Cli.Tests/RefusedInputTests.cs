@@ -123,6 +123,22 @@ public sealed class RefusedInputTests : IDisposable
     }
 
     [Fact]
+    public void A_resume_with_another_seed_batch_size_or_model_is_refused_before_anything_starts()
+    {
+        string checkpoints = Path.Combine(_dir, "ck");
+        var first = Train("--checkpoint-dir", checkpoints, "--checkpoint-every", "1", "--steps", "2");
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        string newest = Path.Combine(checkpoints, "step-000000002");
+        AssertRefused(Train("--checkpoint-dir", checkpoints, "--seed", "2"),
+            $"alexnet.checkpoint.dir = {checkpoints}: checkpoint {newest} was made with seed 1, this run has seed 2 (alexnet.train.seed)");
+        AssertRefused(Train("--checkpoint-dir", checkpoints, "--batch", "32"),
+            $"checkpoint {newest} was made with batch size 16, this run has 32 (alexnet.train.batch-size)");
+        // Every checkpoint kept is of the other model: one reason, naming both.
+        AssertRefused(Train("--checkpoint-dir", checkpoints, "--width", "0.5"),
+            $"no usable checkpoint in {checkpoints}: checkpoints step-000000002, step-000000001: model configuration differs");
+    }
+
+    [Fact]
     public void A_refused_run_leaves_the_checkpoint_folder_s_assets_alone_and_a_resumed_one_keeps_them()
     {
         string checkpoints = Path.Combine(_dir, "ck");
@@ -133,10 +149,9 @@ public sealed class RefusedInputTests : IDisposable
         Assert.Equal(4, File.ReadAllLines(classes).Length);
         var statisticsBytes = File.ReadAllBytes(statistics);
 
-        // Other data, refused by the coordinator (no checkpoint in the folder is of this model).
+        // Other data, refused before anything starts (no checkpoint in the folder is of this model).
         var refused = Train("--config", Data(5), "--checkpoint-dir", checkpoints);
-        Assert.Equal(1, refused.ExitCode);
-        Assert.Contains("no usable checkpoint", refused.Stderr);
+        AssertRefused(refused, $"alexnet.checkpoint.dir = {checkpoints}: no usable checkpoint");
         Assert.Equal(4, File.ReadAllLines(classes).Length);
         Assert.Equal(statisticsBytes, File.ReadAllBytes(statistics));
 

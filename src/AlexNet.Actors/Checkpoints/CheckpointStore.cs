@@ -100,7 +100,7 @@ public sealed class CheckpointStore(string root)
     /// </summary>
     public (string Folder, CheckpointManifest Manifest)? LatestValid(AlexNetConfig? expectedModel, Action<string> log)
     {
-        var problems = new List<string>();
+        var problems = new List<(string Folder, string Reason)>();
         foreach (var folder in Folders())
         {
             try
@@ -111,13 +111,14 @@ public sealed class CheckpointStore(string root)
             }
             catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
             {
-                var line = $"checkpoint {Path.GetFileName(folder)} is not usable: {e.Message}; trying the previous one";
-                problems.Add(line);
-                log(line);
+                problems.Add((Path.GetFileName(folder), e.Message));
+                log($"checkpoint {Path.GetFileName(folder)} is not usable: {e.Message}; trying the previous one");
             }
         }
+        // One line per reason (every kept checkpoint of another model gives the same one).
         if (problems.Count > 0)
-            throw new InvalidDataException($"no usable checkpoint in {Root}: " + string.Join("; ", problems.Select(p => p.Split(';')[0])));
+            throw new InvalidDataException($"no usable checkpoint in {Root}: " + string.Join("; ", problems.GroupBy(p => p.Reason)
+                .Select(g => $"{(g.Count() == 1 ? "checkpoint" : "checkpoints")} {string.Join(", ", g.Select(p => p.Folder))}: {g.Key}")));
         return null;
     }
 

@@ -209,20 +209,7 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
             if (_resumeFrom is { } r)
             {
                 resumed = r.Manifest.State;
-                if (resumed.Seed != _settings.Seed) { Fail($"checkpoint {r.Folder} was made with seed {resumed.Seed}, this run has seed {_settings.Seed}"); return; }
-                // Its next batch is a position in an epoch of batches of that size drawn from that many images.
-                if (resumed.BatchSize > 0 && resumed.BatchSize != _settings.BatchSize)
-                {
-                    Fail($"checkpoint {r.Folder} was made with batch size {resumed.BatchSize}, this run has {_settings.BatchSize} " +
-                         "(alexnet.train.batch-size): resuming would skip or repeat images of the epoch; use the same batch size, or another checkpoint folder");
-                    return;
-                }
-                if (resumed.TrainImages > 0 && resumed.TrainImages != d.TrainCount)
-                {
-                    Fail($"checkpoint {r.Folder} was made on {resumed.TrainImages} training images, the data '{d.Name}' has {d.TrainCount}: " +
-                         "the epoch's order would differ; resume on the same data, or start another checkpoint folder (alexnet import-weights takes the weights)");
-                    return;
-                }
+                if (ResumeTerms.Refusal(r.Folder, resumed, _settings, d.TrainCount, d.Name) is { } refusal) { Fail(refusal); return; }
                 _progress.Restore(resumed);
                 _schedule.Restore(resumed.ScheduleState);
                 _lossScaler.Restore(resumed.LossScale, resumed.LossScaleGoodSteps, resumed.SkippedSteps);

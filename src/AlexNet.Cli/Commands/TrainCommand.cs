@@ -34,6 +34,7 @@ public sealed class TrainCommand : ICommand
         // Off too on a GPU: libtorch starts with cuDNN's TF32 on, so `tf32 = off` would still convolve in TF32.
         if (run.Tf32 || AlexNet.Model.ComputeDevice.CudaIndex(run.Device) is not null) AlexNet.Model.ComputeDevice.UseTf32(run.Tf32);
         var model = CheckAgainstData(run, data);
+        if (run.Training.CheckpointDir is { } resumable && run.Training.Resume) CheckResumable(resumable, model, run, data);
         Console.WriteLine($"model: {model}; " +
                           $"batch {run.Training.BatchSize}, lr {run.Training.LearningRate}, {run.Training.Epochs} epoch(s)" +
                           (run.Training.MaxSteps > 0 ? $" or {run.Training.MaxSteps} steps" : "") +
@@ -92,6 +93,22 @@ public sealed class TrainCommand : ICommand
                                     (run.Training.CheckpointDir is null ? "" : " and its checkpoint") + $"; {name} again stops at once");
             stop.Request($"{name} received");
         }
+    }
+
+    /// <summary>
+    /// The checkpoint this run would resume, checked as the coordinator will check it (model, seed, batch
+    /// size, training set), so that a run that cannot resume is refused before anything starts (exit 2).
+    /// </summary>
+    private static void CheckResumable(string folder, AlexNet.Model.AlexNetConfig model, RunConfiguration run, LoaderData data)
+    {
+        (string Folder, CheckpointManifest Manifest)? latest;
+        try { latest = new CheckpointStore(folder).LatestValid(model, _ => { }); }
+        catch (InvalidDataException e)
+        {
+            throw new ConfigurationFileException($"alexnet.checkpoint.dir = {folder}: {e.Message} (remove them, or choose another folder to start over)");
+        }
+        if (latest is { } r && ResumeTerms.Refusal(r.Folder, r.Manifest.State, run.Training, data.Train.Count, data.Name) is { } refusal)
+            throw new ConfigurationFileException($"alexnet.checkpoint.dir = {folder}: {refusal}");
     }
 
     private static CheckpointFolderLock LockCheckpoints(string folder)
