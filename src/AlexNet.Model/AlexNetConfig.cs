@@ -83,7 +83,7 @@ public sealed record AlexNetConfig
         }
     }
 
-    public override string ToString() => $"towers={Towers} classes={Classes} width={Width} crop={Crop} dropout={Dropout}" +
+    public override string ToString() => $"towers={Towers} classes={(Classes == 0 ? "from-the-data" : Classes)} width={Width} crop={Crop} dropout={Dropout}" +
         (InitScaling == InitScaling.FanIn ? "" : " init=paper");
 }
 

@@ -41,13 +41,11 @@ public static class ClusterNode
         // A device this machine does not have is refused before joining: a tower actor failing on it
         // later would leave the run waiting for a tower that never initialises.
         if (s.Has(ClusterSettings.Tower)) foreach (var device in s.Devices) ComputeDevice.Resolve(device);
+        // Tried first with a plain socket: Akka would log a failed bind's stack trace before the line below.
+        if (s.Port != 0 && CannotListen(s.Hostname, s.Port) is { } taken) throw PortInUse(s, taken);
         ActorSystem system;
         try { system = ActorSystem.Create("alexnet", ClusterConfig.WithAkka(o.Config, s)); }
-        catch (Exception e) when (SocketError(e) is { } socket)
-        {
-            throw new ConfigurationFileException($"alexnet.cluster.port = {s.Port}: cannot listen on {s.Hostname}:{s.Port} ({socket.Message}): " +
-                                                 "is another node running there? (0 takes any free port)");
-        }
+        catch (Exception e) when (SocketError(e) is { } socket) { throw PortInUse(s, socket); }
         var outcome = new TaskCompletionSource<NodeOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
         string? beforeLeaving = null; // what a node stopped by a signal had done for the run before it left, for its last line
         NodeOutcome Stopped() => beforeLeaving is null ? StoppedBySignal : StoppedBySignal with { Message = $"{StoppedBySignal.Message}; before leaving: {beforeLeaving}" };
@@ -155,6 +153,23 @@ public static class ClusterNode
         {
             return $"the run was not checkpointed within {timeout} (alexnet.cluster.hand-over-timeout): it resumes from its previous checkpoint without this node";
         }
+    }
+
+    private static ConfigurationFileException PortInUse(ClusterSettings s, System.Net.Sockets.SocketException e) =>
+        new($"alexnet.cluster.port = {s.Port}: cannot listen on {s.Hostname}:{s.Port} ({e.Message}): is another node running there? (0 takes any free port)");
+
+    /// <summary>Why <paramref name="host"/>:<paramref name="port"/> cannot be listened on now (in use), or null (free, or the host does not resolve: Akka says so).</summary>
+    private static System.Net.Sockets.SocketException? CannotListen(string host, int port)
+    {
+        System.Net.IPAddress address;
+        try { address = System.Net.IPAddress.TryParse(host, out var ip) ? ip : System.Net.Dns.GetHostAddresses(host).First(); }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or InvalidOperationException) { return null; }
+        var listener = new System.Net.Sockets.TcpListener(address, port);
+        listener.Server.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReuseAddress, false);
+        try { listener.Start(); return null; }
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.AddressAlreadyInUse) { return e; }
+        catch (System.Net.Sockets.SocketException) { return null; }
+        finally { listener.Stop(); }
     }
 
     /// <summary>The socket error behind a failed start (Akka wraps a failed bind several times over), or null.</summary>

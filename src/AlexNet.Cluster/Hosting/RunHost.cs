@@ -196,7 +196,7 @@ public sealed partial class RunHost : ReceiveActor, IWithTimers
 
     private void Notice(string message, bool isError = false)
     {
-        if (isError) _log.Error(message); else _log.Info(message);
+        _log.Info(message); // at Info: the listener prints it (errors as warnings), and Akka would print it twice
         _onEvent(new RunNotice(message, isError));
     }
 }
