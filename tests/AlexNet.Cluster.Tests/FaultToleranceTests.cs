@@ -34,6 +34,19 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
     private NodeProcess StartCoordinator(string name, int port, string? seeds, string report) =>
         Start(name, "coordinator", port, seeds, "--checkpoint-dir", Checkpoints, "--report", report);
 
+    /// <summary>The coordinator's node (the seed, with checkpoints), two nodes of one tower each, a slow loader node; and the seed's address.</summary>
+    private (NodeProcess Coordinator, NodeProcess TowerA, NodeProcess TowerB, string Seed) StartWithTwoTowerNodes()
+    {
+        int port = NodeProcess.FreePort();
+        var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
+        var coordinator = StartCoordinator("coordinator", port, null, "report.json");
+        var (a, b) = (StartTower("tower-a", seed), StartTower("tower-b", seed));
+        Start("loader", "loader", 0, seed, SlowLoader);
+        return (coordinator, a, b, seed);
+    }
+
+    private NodeProcess StartTower(string name, string seed) => Start(name, "tower", 0, seed, "--devices", "cpu");
+
     /// <summary>Coordinator node a (the seed, hosting the run), coordinator node b (the standby), a node of two towers, a loader node.</summary>
     private (NodeProcess First, NodeProcess Second, NodeProcess Towers, NodeProcess Loader) StartWithTwoCoordinators()
     {
@@ -73,12 +86,7 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
     [Fact]
     public void A_tower_node_killed_after_a_checkpoint_is_restarted_and_the_run_ends_with_the_undisturbed_weights()
     {
-        int port = NodeProcess.FreePort();
-        var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
-        var coordinator = StartCoordinator("coordinator", port, null, "report.json");
-        Start("tower-a", "tower", 0, seed, "--devices", "cpu");
-        var victim = Start("tower-b", "tower", 0, seed, "--devices", "cpu");
-        Start("loader", "loader", 0, seed, SlowLoader);
+        var (coordinator, _, victim, seed) = StartWithTwoTowerNodes();
 
         Assert.True(coordinator.WaitFor(l => l.Contains(CheckpointFolder(4)), Patience), "no checkpoint at step 4");
         Assert.True(coordinator.WaitFor(l => l.StartsWith("step       5 "), Patience), "the run did not reach step 5");
@@ -86,7 +94,7 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
         var clock = Stopwatch.StartNew();
         victim.Kill();
         output.WriteLine($"killed tower-b after step {coordinator.LastStep()}");
-        Start("tower-b-restarted", "tower", 0, seed, "--devices", "cpu");
+        StartTower("tower-b-restarted", seed);
         double seconds = SecondsToResume(coordinator, clock, before);
         output.WriteLine($"seconds from SIGKILL to the first step after the rollback: {seconds:F1}");
 
@@ -105,14 +113,9 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
         int killAfter = random.Next(0, Steps - 4); // 0: while the towers initialise; at least 5 steps left to kill in
         int extraMs = random.Next(0, 200);
         output.WriteLine($"random point (test seed {seedOfTest}): {extraMs} ms after step {killAfter}");
-        int port = NodeProcess.FreePort();
-        var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
-        var coordinator = StartCoordinator("coordinator", port, null, "report.json");
-        var first = Start("tower-a", "tower", 0, seed, "--devices", "cpu");
-        var second = Start("tower-b", "tower", 0, seed, "--devices", "cpu");
-        Start("loader", "loader", 0, seed, SlowLoader);
+        var (coordinator, first, second, seed) = StartWithTwoTowerNodes();
         Assert.True(coordinator.WaitFor(l => l.Contains("starting the run"), Patience), "the run did not start");
-        Start("spare", "tower", 0, seed, "--devices", "cpu"); // offered once the run is going: kept spare
+        StartTower("spare", seed); // offered once the run is going: kept spare
 
         if (killAfter > 0) Assert.True(coordinator.WaitFor(l => l.StartsWith($"step {killAfter,7} "), Patience), $"the run did not reach step {killAfter}");
         Thread.Sleep(extraMs);
@@ -198,15 +201,10 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
     [Fact]
     public void A_tower_node_stopped_by_sigterm_has_the_run_checkpointed_first_and_a_spare_resumes_from_that_step()
     {
-        int port = NodeProcess.FreePort();
-        var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
-        var coordinator = StartCoordinator("coordinator", port, null, "report.json");
-        Start("tower-a", "tower", 0, seed, "--devices", "cpu");
-        var leaving = Start("tower-b", "tower", 0, seed, "--devices", "cpu");
-        Start("loader", "loader", 0, seed, SlowLoader);
+        var (coordinator, _, leaving, seed) = StartWithTwoTowerNodes();
         int started = coordinator.WaitForLine(l => l.Contains("starting the run"), Patience);
         Assert.True(started >= 0, "the run did not start");
-        Start("spare", "tower", 0, seed, "--devices", "cpu"); // offered once the run is going: kept spare
+        StartTower("spare", seed); // offered once the run is going: kept spare
         Assert.True(coordinator.WaitFor(l => l.Contains("joined with 1 tower(s)"), Patience, started), "the spare tower node did not join");
 
         Assert.True(coordinator.WaitFor(l => l.StartsWith("step       5 "), Patience), "the run did not reach step 5");
