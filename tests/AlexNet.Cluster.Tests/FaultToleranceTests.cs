@@ -187,7 +187,7 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
         int stepsBefore = first.LastStep();
         first.Terminate(); // SIGTERM, as Kubernetes stops a pod
         Assert.Equal(143, first.WaitForExit(Patience));
-        Assert.Contains("checkpointed the run after step", first.Output);
+        Assert.Contains("stopped by a signal after leaving the cluster; before leaving: checkpointed the run after step", first.Output);
 
         AssertCompleteAndUndisturbed(second, "report-b.json", everyStepInReport: false);
         long from = RunReport.Read(Path.Combine(Dir, "report-b.json")).Starts.Single().FromStep;
@@ -211,7 +211,7 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
         int stepsBefore = coordinator.LastStep();
         leaving.Terminate(); // SIGTERM, as Kubernetes stops a pod on a scale-down or a drain
         Assert.Equal(143, leaving.WaitForExit(Patience));
-        Assert.Contains("checkpointed the run after step", leaving.Output);
+        Assert.Contains("stopped by a signal after leaving the cluster; before leaving: checkpointed the run after step", leaving.Output);
 
         AssertCompleteAndUndisturbed(coordinator, "report.json");
         var report = RunReport.Read(Path.Combine(Dir, "report.json"));

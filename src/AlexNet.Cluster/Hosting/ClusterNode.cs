@@ -81,9 +81,10 @@ public static class ClusterNode
                 {
                     o.OnEvent(e);
                     if (e is TrainingFinished f) outcome.TrySetResult(new NodeOutcome(0, $"finished after {f.Steps} steps"));
-                    // A node shutting down on a signal stops its run host too: that is the signal, not a failed run.
-                    else if (CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClrExitReason) outcome.TrySetResult(Stopped());
-                    else if (e is TrainingFailed failed) outcome.TrySetResult(new NodeOutcome(1, $"training failed: {failed.Reason}"));
+                    // A node shutting down on a signal stops its run host too: that is the signal, not a failed run
+                    // (and the outcome waits for the end of the shutdown, which says what was kept).
+                    else if (e is TrainingFailed failed && CoordinatedShutdown.Get(system).ShutdownReason is not CoordinatedShutdown.ClrExitReason)
+                        outcome.TrySetResult(new NodeOutcome(1, $"training failed: {failed.Reason}"));
                 });
                 system.ActorOf(ClusterSingletonManager.Props(host, PoisonPill.Instance,
                     ClusterSingletonManagerSettings.Create(system).WithRole(ClusterSettings.Coordinator)), "run");
