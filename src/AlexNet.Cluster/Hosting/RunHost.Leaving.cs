@@ -81,15 +81,18 @@ public sealed partial class RunHost
             if (handOver.Count > 0) Become(HandedOver); // this node is leaving: the next coordinator resumes
             else Pause($"tower node(s) {string.Join(", ", _leaving)} leaving", lostNode: null, planned: true);
         });
-        // Ended anyway (the last step, an error): the other nodes are told as usual.
-        Receive<TrainingFinished>(_ => Sender.Equals(_coordinator), m => { Answer("the run finished"); End(m); });
-        Receive<TrainingFailed>(_ => Sender.Equals(_coordinator), m => { Answer($"the run failed: {m.Reason}"); End(m); });
+        // A tower lost before the checkpoint (a leaving node that could not wait: its hand-over-timeout ran
+        // out, or it was killed; another tower's crash) is recovered from as while running. Before
+        // TrainingFailed, which it derives from: the first matching handler wins, and that one ends the run.
         Receive<TowerLostFailure>(_ => Sender.Equals(_coordinator), m =>
         {
             Answer($"{m.Reason}: the run recovers from the newest checkpoint");
             if (handOver.Count > 0) Become(HandedOver);
             else OnTowerLost(m);
         });
+        // Ended anyway (the last step, an error): the other nodes are told as usual.
+        Receive<TrainingFinished>(_ => Sender.Equals(_coordinator), m => { Answer("the run finished"); End(m); });
+        Receive<TrainingFailed>(_ => Sender.Equals(_coordinator), m => { Answer($"the run failed: {m.Reason}"); End(m); });
         Receive<LoaderDropped>(OnLoaderDropped);
         Receive<Terminated>(m => m.ActorRef.Equals(_coordinator), _ =>
         {
