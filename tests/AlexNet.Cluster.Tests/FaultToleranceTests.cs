@@ -251,6 +251,22 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
     }
 
     [Fact]
+    public void A_tower_node_stopped_by_sigterm_just_after_the_coordinators_node_crashed_leaves_once_that_node_is_unreachable()
+    {
+        var (coordinator, leaving, _, _) = StartWithTwoTowerNodes();
+        Assert.True(coordinator.WaitFor(l => l.StartsWith("step       5 "), Patience), "the run did not reach step 5");
+        coordinator.Kill();
+        Thread.Sleep(500); // the coordinator's node still counts as up and reachable: the request goes out
+        var stopping = Stopwatch.StartNew();
+        leaving.Terminate();
+        // The crashed run host never answers: the node leaves once its node is unreachable (about 10 s here,
+        // plus leaving a cluster with an unreachable member), not after hand-over-timeout (2 minutes).
+        Assert.Equal(143, leaving.WaitForExit(TimeSpan.FromSeconds(60)));
+        output.WriteLine($"the tower node left {stopping.Elapsed.TotalSeconds:F1} s after SIGTERM");
+        Assert.Contains("became unreachable before the run was checkpointed", leaving.Output);
+    }
+
+    [Fact]
     public void Without_a_checkpoint_folder_a_lost_tower_ends_the_run_saying_why()
     {
         int port = NodeProcess.FreePort();

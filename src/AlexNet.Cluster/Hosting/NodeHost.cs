@@ -21,7 +21,7 @@ public sealed record NodeSetup(
 /// endpoints, offers them to the run host when it enlists the node, and ends the process when the
 /// run host refuses the node, the run is over, or no run host has enlisted the node for
 /// alexnet.cluster.coordinator-timeout (from the moment this node is up in the cluster, and again
-/// whenever the run host that enlisted it becomes unreachable or stops). States: Waiting → Enlisted → Over.
+/// whenever the run host that enlisted it becomes unreachable or stops). States: Waiting → Enlisted (→ Releasing) → Over.
 /// A tower node stopped by a signal asks the run host to checkpoint the run before it leaves (<see cref="ReleaseTowerNode"/>).
 /// </summary>
 public sealed class NodeHost : ReceiveActor, IWithTimers
@@ -63,14 +63,15 @@ public sealed class NodeHost : ReceiveActor, IWithTimers
             for (int i = 0; i < _setup.Loaders; i++)
                 _loaders.Add(Context.ActorOf(LoaderEndpoint.Props(data, _setup.Augmentation, _setup.Profile.Seed, _setup.Channel, _setup.DataChannel, _setup.PixelBuffers), $"loader-{i}"));
         }
-        if (_coordinatorTimeout is not null && Context.System.Settings.ProviderClass.Contains("Cluster"))
+        // Also without coordinator-timeout: a node leaving (Releasing) follows the run host's reachability.
+        if (Context.System.Settings.ProviderClass.Contains("Cluster"))
             Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
                 typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberWeaklyUp), typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.ReachableMember));
     }
 
     protected override void PostStop()
     {
-        if (_coordinatorTimeout is not null && Context.System.Settings.ProviderClass.Contains("Cluster"))
+        if (Context.System.Settings.ProviderClass.Contains("Cluster"))
             Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
     }
 
@@ -100,7 +101,35 @@ public sealed class NodeHost : ReceiveActor, IWithTimers
         if (_towers.Count == 0 || _runHost is null) Sender.Tell(new TowerNodeReleased("no run uses this node's towers"));
         else if (_runHost.Path.Address.HasLocalScope) Sender.Tell(new TowerNodeReleased("the run host is on this node: it hands the run over"));
         else if (!IsUp(_runHost.Path.Address)) Sender.Tell(new TowerNodeReleased($"the coordinator's node {_runHost.Path.Address} is gone or unreachable: nothing to checkpoint"));
-        else _runHost.Forward(m);
+        else
+        {
+            _runHost.Forward(m); // the run host answers the asker itself, once the checkpoint is written
+            Become(() => Releasing(Sender));
+        }
+    }
+
+    /// <summary>
+    /// This node is leaving and its shutdown waits for the run host's answer. A run host whose node crashed
+    /// (or stopped) after the request went out never answers: the asker is answered here as soon as that
+    /// node is unreachable or the run host gone, so that this node leaves then instead of waiting out
+    /// hand-over-timeout (a preempted machine's grace period is often shorter). Its towers are offered to
+    /// no run host now: a coordinator taking over meanwhile would lose them at once.
+    /// </summary>
+    private void Releasing(IActorRef asker)
+    {
+        void Unanswered(string what) => asker.Tell(new TowerNodeReleased(
+            $"the coordinator's node {what} before the run was checkpointed: it resumes from its previous checkpoint"));
+        Receive<Enlist>(_ => { });
+        Receive<ReleaseTowerNode>(m => _runHost?.Forward(m));
+        Receive<ClusterEvent.UnreachableMember>(m => _runHost is not null && m.Member.Address == _runHost.Path.Address,
+            m => Unanswered($"{m.Member.Address} became unreachable"));
+        Receive<Terminated>(m => m.ActorRef.Equals(_runHost), m =>
+        {
+            _runHost = null;
+            Unanswered($"{m.ActorRef.Path.Address} stopped its run host");
+        });
+        RunHostWatch();
+        Ending();
     }
 
     /// <summary>Whether a node is up and reachable: only then can its run host answer (else the shutdown would wait out hand-over-timeout).</summary>
