@@ -74,6 +74,14 @@ public static class ClusterNode
             var setup = new NodeSetup(self, s.Roles, profile, channel, dataChannel, devices, threads, o.Run.Data.Loaders,
                 () => ThrottledDataset.Slow(o.Data(), s.LoaderReadDelay), o.Run.Data.Augmentation, s.Precision, pixelBuffers, s.CoordinatorTimeout);
             system.ActorOf(NodeHost.Props(setup, (code, line) => outcome.TrySetResult(new NodeOutcome(code, line))), "node");
+            // Stopped by a signal: before this node leaves, it asks an actor here (if it is here) to have the run checkpointed;
+            // its answer, or why none came, goes into the node's last line.
+            void BeforeLeaving<TReply>(string task, string actor, object request, Func<TReply, string> summary, string otherwise) =>
+                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, task, async () =>
+                {
+                    beforeLeaving = await AskBeforeLeavingAsync(system, actor, request, summary, s.HandOver, otherwise) ?? beforeLeaving;
+                    return Done.Instance;
+                });
             if (s.Has(ClusterSettings.Coordinator))
             {
                 var run = new RunSetup(o.Run.Model, o.Run.Training, o.Run.Device, profile, channel, dataChannel, s.Precision, s.GatherTimeout, s.Recovery, pixelBuffers);
@@ -90,14 +98,14 @@ public static class ClusterNode
                     ClusterSingletonManagerSettings.Create(system).WithRole(ClusterSettings.Coordinator)), "run");
                 // Stopped by a signal: before this node leaves, the run host here (if the run is here) has the
                 // run checkpointed, so the next one resumes with nothing lost.
-                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "hand-over-the-run",
-                    async () => { beforeLeaving = await HandOverAsync(system, s.HandOver) ?? beforeLeaving; return Done.Instance; });
+                BeforeLeaving("hand-over-the-run", "/user/run/singleton", new HandOverRun(), (RunHandedOver r) => r.Summary,
+                    "the next coordinator resumes from the previous checkpoint");
             }
             // A tower node stopped by a signal: before it leaves, the run host (on a coordinator node) checkpoints
             // the run if it trains on this node's towers, and resumes it without them.
             if (s.Has(ClusterSettings.Tower))
-                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "release-the-towers",
-                    async () => { beforeLeaving = await ReleaseTowersAsync(system, self, s.HandOver) ?? beforeLeaving; return Done.Instance; });
+                BeforeLeaving("release-the-towers", "/user/node", new ReleaseTowerNode(self), (TowerNodeReleased r) => r.Summary,
+                    "it resumes from its previous checkpoint without this node");
             if (s.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
             _ = system.WhenTerminated.ContinueWith(_ => outcome.TrySetResult(CoordinatedShutdown.Get(system).ShutdownReason switch
             {
@@ -124,35 +132,24 @@ public static class ClusterNode
     /// </summary>
     public static readonly NodeOutcome StoppedBySignal = new(143, "stopped by a signal after leaving the cluster");
 
-    /// <summary>The run host on this node, if it is here, has the run checkpointed; returns what it did (null: nothing to say).</summary>
-    private static async Task<string?> HandOverAsync(ActorSystem system, TimeSpan timeout)
+    /// <summary>
+    /// Asks <paramref name="actor"/> on this node (the run host, or the node host that forwards to it) to have
+    /// the run checkpointed; returns what it did, why nothing came within <paramref name="timeout"/>, or null
+    /// when the node is not stopped by a signal or the actor is not here (the run host on another node).
+    /// </summary>
+    private static async Task<string?> AskBeforeLeavingAsync<TReply>(ActorSystem system, string actor, object request, Func<TReply, string> summary,
+                                                                    TimeSpan timeout, string otherwise)
     {
         if (CoordinatedShutdown.Get(system).ShutdownReason is not CoordinatedShutdown.ClrExitReason) return null;
         try
         {
-            var host = await system.ActorSelection("/user/run/singleton").ResolveOne(TimeSpan.FromSeconds(2));
-            return (await host.Ask<RunHandedOver>(new HandOverRun(), timeout)).Summary;
-        }
-        catch (ActorNotFoundException) { return null; } // the run host is on another coordinator node
-        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
-        {
-            return $"the run was not checkpointed within {timeout} (alexnet.cluster.hand-over-timeout): the next coordinator resumes from the previous checkpoint";
-        }
-    }
-
-    /// <summary>The run host (through this node's host) checkpoints the run if it trains on this node's towers; returns what it did.</summary>
-    private static async Task<string?> ReleaseTowersAsync(ActorSystem system, string self, TimeSpan timeout)
-    {
-        if (CoordinatedShutdown.Get(system).ShutdownReason is not CoordinatedShutdown.ClrExitReason) return null;
-        try
-        {
-            var node = await system.ActorSelection("/user/node").ResolveOne(TimeSpan.FromSeconds(2));
-            return (await node.Ask<TowerNodeReleased>(new ReleaseTowerNode(self), timeout)).Summary;
+            var target = await system.ActorSelection(actor).ResolveOne(TimeSpan.FromSeconds(2));
+            return summary(await target.Ask<TReply>(request, timeout));
         }
         catch (ActorNotFoundException) { return null; }
         catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
         {
-            return $"the run was not checkpointed within {timeout} (alexnet.cluster.hand-over-timeout): it resumes from its previous checkpoint without this node";
+            return $"the run was not checkpointed within {timeout} (alexnet.cluster.hand-over-timeout): {otherwise}";
         }
     }
 
