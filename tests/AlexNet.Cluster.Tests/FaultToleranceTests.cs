@@ -201,9 +201,18 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
     [Fact]
     public void A_tower_node_stopped_by_sigterm_has_the_run_checkpointed_first_and_a_spare_resumes_from_that_step()
     {
-        var (coordinator, _, leaving, seed) = StartWithTwoTowerNodes();
-        int started = coordinator.WaitForLine(l => l.Contains("starting the run"), Patience);
-        Assert.True(started >= 0, "the run did not start");
+        int port = NodeProcess.FreePort();
+        var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
+        var coordinator = StartCoordinator("coordinator", port, null, "report.json");
+        // Two loaders at half SlowLoader's pace: the run goes no faster than with one.
+        string[] slowerLoader = ["--loader-read-delay", "160ms"];
+        Start("loader", "loader", 0, seed, slowerLoader);
+        Assert.True(coordinator.WaitFor(l => l.Contains("joined with 0 tower(s) and 1 loader(s)"), Patience), "the loader node did not join");
+        StartTower("tower-a", seed);
+        // Its loader serves the run too, until the node leaves: the run resumes with the other node's only.
+        var leaving = Start("tower-b", "tower,loader", 0, seed, ["--devices", "cpu", .. slowerLoader]);
+        int started = coordinator.WaitForLine(l => l.Contains("starting the run with 2 tower(s) and 2 loader(s)"), Patience);
+        Assert.True(started >= 0, "the run did not start with both nodes' loaders");
         StartTower("spare", seed); // offered once the run is going: kept spare
         Assert.True(coordinator.WaitFor(l => l.Contains("joined with 1 tower(s)"), Patience, started), "the spare tower node did not join");
 
@@ -220,6 +229,7 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
         // A crash goes back to the last periodic checkpoint (step 4 here); a tower node leaving in order loses nothing.
         Assert.True(report.Starts[1].FromStep >= stepsBefore, $"resumed from step {report.Starts[1].FromStep}, but {stepsBefore} steps were done when the node was stopped");
         Assert.Contains(report.Notices, n => n.Message.Contains("restart(s) for tower nodes that left in order"));
+        Assert.Contains(report.Notices, n => n.Message.Contains("resuming the run with 2 tower(s) and 1 loader(s)"));
     }
 
     [Fact]

@@ -40,7 +40,9 @@ public sealed partial class RunHost
             Sender.Tell(new TowerNodeReleased("no checkpoint folder: the run cannot go on without this node's towers"));
             return;
         }
-        StopForCheckpoint($"tower node {m.Node} is leaving", "the run resumes from it without that node");
+        StopForCheckpoint($"tower node {m.Node} is leaving", _setup.Recovery.Enabled
+            ? "the run resumes from it without that node"
+            : "then the run ends (recovery is off: alexnet.cluster.recovery.max-restarts = 0), and the same command resumes it");
         var leaving = new List<IActorRef> { Sender };
         Become(() => Checkpointing(leaving, new List<IActorRef>()));
     }
@@ -113,11 +115,15 @@ public sealed partial class RunHost
 
     private bool UsesTowersOf(string node) => _towerProxies.Values.Any(p => p.Node.Node == node);
 
-    /// <summary>A leaving node's towers are no longer offered, nor is the node enlisted again until it is removed.</summary>
+    /// <summary>
+    /// A leaving node's towers and loaders are no longer offered, nor is the node enlisted again until it is
+    /// removed. Loaders already in the run keep serving it until the checkpoint; the restart leaves them out.
+    /// </summary>
     private void MarkLeaving(string node)
     {
         _leaving.Add(node);
         _freeTowers.RemoveAll(t => t.Node.Node == node);
+        _freeLoaders.RemoveAll(l => l.Node.Node == node);
     }
 
     /// <summary>States with no run to keep answer a leaving node (or this one) at once.</summary>

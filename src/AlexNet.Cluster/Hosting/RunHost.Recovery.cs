@@ -95,6 +95,13 @@ public sealed partial class RunHost
             Context.Stop(proxy);
         }
         _towerProxies.Clear();
+        // Loaders of nodes that are leaving would be handed to the next coordinator only to drop out.
+        foreach (var proxy in _loaderProxies.Where(p => _leaving.Contains(p.Value)).Select(p => p.Key).ToList())
+        {
+            _loaderProxies.Remove(proxy);
+            Context.Unwatch(proxy);
+            Context.Stop(proxy);
+        }
         _freeTowers.InsertRange(0, survivors);
         if (lostNode is not null)
         {
@@ -105,8 +112,9 @@ public sealed partial class RunHost
                     NodeHost(address).Tell(new Enlist(Self, _setup.Profile, _setup.Channel));
         }
         bool hasCheckpoint = new CheckpointStore(dir).Folders().Any();
+        bool noLoader = _freeLoaders.Count + _loaderProxies.Count == 0;
         Notice($"{reason}: pausing the run; waiting up to {_setup.Recovery.WaitForTowers} for {_setup.Model.Towers} tower(s) " +
-               $"({Math.Min(_freeTowers.Count, _setup.Model.Towers)} there), then every tower goes back to " +
+               $"({Math.Min(_freeTowers.Count, _setup.Model.Towers)} there){(noLoader ? " and a loader (none left)" : "")}, then every tower goes back to " +
                (hasCheckpoint ? "the newest usable checkpoint" : "step 0 (no checkpoint was written yet)"), isError: !planned);
         Timers.StartSingleTimer("recovery", new RecoveryTimedOut(reason), _setup.Recovery.WaitForTowers);
         var pausedAt = DateTime.UtcNow;
