@@ -108,6 +108,22 @@ public sealed class ClusterConfigTests
         Assert.Contains("alexnet.cluster.coordinator-timeout", e.Message);
     }
 
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("off", false)]
+    public void The_checkpoint_lock_is_on_unless_set_off(string? value, bool expected)
+    {
+        var overrides = value is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["alexnet.cluster.checkpoint-lock"] = value };
+        Assert.Equal(expected, ClusterSettings.From(Layered(overrides)).CheckpointLock);
+    }
+
+    [Fact]
+    public void A_bad_checkpoint_lock_value_is_refused_naming_the_key()
+    {
+        var e = Assert.Throws<ConfigurationFileException>(() => ClusterSettings.From(Layered(new Dictionary<string, string> { ["alexnet.cluster.checkpoint-lock"] = "maybe" })));
+        Assert.Contains("alexnet.cluster.checkpoint-lock = maybe", e.Message);
+    }
+
     [Fact]
     public void A_node_whose_seeds_never_answer_gives_up_after_the_join_timeout_naming_them()
     {

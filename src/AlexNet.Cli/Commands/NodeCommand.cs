@@ -24,7 +24,7 @@ public sealed class NodeCommand : ICommand
         ("wire-precision", "alexnet.cluster.wire-precision", false), ("gather-timeout", "alexnet.cluster.gather-timeout", false),
         ("join-timeout", "alexnet.cluster.join-timeout", false),
         ("coordinator-timeout", "alexnet.cluster.coordinator-timeout", false),
-        ("hand-over-timeout", "alexnet.cluster.hand-over-timeout", false),
+        ("hand-over-timeout", "alexnet.cluster.hand-over-timeout", false), ("checkpoint-lock", "alexnet.cluster.checkpoint-lock", false),
         ("loader-read-delay", "alexnet.cluster.loader.read-delay", false), ("tls", "alexnet.cluster.tls.enabled", false),
         ("max-restarts", "alexnet.cluster.recovery.max-restarts", false), ("wait-for-towers", "alexnet.cluster.recovery.wait-for-towers", false),
     };
@@ -47,6 +47,7 @@ public sealed class NodeCommand : ICommand
           --join-timeout T|off   how long to try joining through the seed nodes before exiting with 1 (5m)
           --coordinator-timeout T|off  how long a tower or loader node waits without a coordinator before exiting with 1 (2m)
           --hand-over-timeout T  coordinator or tower node stopped by a signal: how long to wait for the run's checkpoint before leaving (2m)
+          --checkpoint-lock on|off  coordinator: one run per checkpoint folder, as in train (on)
           --loader-read-delay T  extra time per image read, emulating slow storage (0ms)
           --max-restarts N       coordinator: how often a run may recover from a lost tower node (10; 0 = never)
           --wait-for-towers T    coordinator: how long a paused run waits for a tower to (re)join (10m)

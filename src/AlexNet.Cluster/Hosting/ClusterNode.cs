@@ -84,7 +84,8 @@ public static class ClusterNode
                 });
             if (s.Has(ClusterSettings.Coordinator))
             {
-                var run = new RunSetup(o.Run.Model, o.Run.Training, o.Run.Device, profile, channel, dataChannel, s.Precision, s.GatherTimeout, s.Recovery, pixelBuffers);
+                var run = new RunSetup(o.Run.Model, o.Run.Training, o.Run.Device, profile, channel, dataChannel, s.Precision, s.GatherTimeout, s.Recovery, pixelBuffers,
+                    s.CheckpointLock);
                 var host = RunHost.Props(run, e =>
                 {
                     o.OnEvent(e);

@@ -15,11 +15,12 @@ public sealed record TlsSettings(bool Enabled, string CertificatePath, string Ce
 /// <param name="JoinTimeout">How long to try joining through the seed nodes; null = for ever.</param>
 /// <param name="CoordinatorTimeout">How long a node waits without a run host before it exits with 1; null = for ever.</param>
 /// <param name="HandOverTimeout">How long a coordinator or tower node stopped by a signal waits for the run's checkpoint before it leaves (null: the default, 2 minutes).</param>
+/// <param name="CheckpointLock">Whether the run host takes the checkpoint folder's lock (alexnet.cluster.checkpoint-lock).</param>
 public sealed record ClusterSettings(
     IReadOnlyList<string> Roles, string Hostname, string PublicHostname, int Port, IReadOnlyList<string> SeedNodes,
     IReadOnlyList<string> Devices, WirePrecision Precision, TimeSpan GatherTimeout, DataChannelSettings DataChannel,
     TimeSpan LoaderReadDelay, TlsSettings Tls, RecoverySettings Recovery, TimeSpan? JoinTimeout = null, TimeSpan? CoordinatorTimeout = null,
-    TimeSpan? HandOverTimeout = null)
+    TimeSpan? HandOverTimeout = null, bool CheckpointLock = true)
 {
     public const string Coordinator = "coordinator", Tower = "tower", Loader = "loader";
     public const string CoordinatorTimeoutKey = "alexnet.cluster.coordinator-timeout";
@@ -81,7 +82,8 @@ public sealed record ClusterSettings(
             throw new ConfigurationFileException($"{k}.tls.enabled = on needs {k}.tls.certificate-path (a .pfx file)");
         return new ClusterSettings(roles, Get(c, $"{k}.hostname", k2 => c.GetString(k2)), Get(c, $"{k}.public-hostname", k2 => c.GetString(k2)), port,
             List(c, $"{k}.seed-nodes"), devices, precision, Get(c, $"{k}.gather-timeout", k2 => c.GetTimeSpan(k2)), channel,
-            Get(c, $"{k}.loader.read-delay", k2 => c.GetTimeSpan(k2)), tls, recovery, joinTimeout, CoordinatorTimeoutOf(c), handOver);
+            Get(c, $"{k}.loader.read-delay", k2 => c.GetTimeSpan(k2)), tls, recovery, joinTimeout, CoordinatorTimeoutOf(c), handOver,
+            Get(c, $"{k}.checkpoint-lock", k2 => c.GetBoolean(k2)));
     }
 
     private static T Get<T>(Config c, string key, Func<string, T> read)

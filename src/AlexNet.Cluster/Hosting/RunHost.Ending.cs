@@ -12,6 +12,7 @@ public sealed partial class RunHost
     private void End(object outcome)
     {
         Timers.CancelAll();
+        ReleaseCheckpointLock(); // nothing is written any more: the folder is free for the next run at once
         var (ok, summary) = outcome switch
         {
             TrainingFinished f => (true, $"finished after {f.Steps} steps"),

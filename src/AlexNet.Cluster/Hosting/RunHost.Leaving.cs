@@ -109,6 +109,7 @@ public sealed partial class RunHost
     /// <summary>Handed over: the singleton manager stops this run host as the node leaves.</summary>
     private void HandedOver()
     {
+        ReleaseCheckpointLock(); // the next coordinator node's run host takes it
         NothingToKeep("the run was handed over");
         ReceiveAny(_ => { });
     }

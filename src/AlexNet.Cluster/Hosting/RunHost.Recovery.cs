@@ -18,7 +18,7 @@ public sealed partial class RunHost
     private void TryStart(TimeSpan? paused)
     {
         int k = _setup.Model.Towers;
-        if (_freeTowers.Count < k || _freeLoaders.Count + _loaderProxies.Count == 0) return;
+        if (_freeTowers.Count < k || _freeLoaders.Count + _loaderProxies.Count == 0 || !HoldsCheckpointLock()) return;
         Timers.Cancel("gather");
         Timers.Cancel("recovery");
         _generation++;

@@ -12,9 +12,11 @@ namespace AlexNet.Cluster.Hosting;
 
 /// <summary>What the run host needs: the run's configuration and this (coordinator) node's identity.</summary>
 /// <param name="Profile">This node's profile with the run's terms (<see cref="RunTerms"/>): what every node is checked against.</param>
+/// <param name="LockCheckpoints">Take the checkpoint folder's lock before the first coordinator (RunHost.CheckpointLock.cs).</param>
 public sealed record RunSetup(
     AlexNetConfig Model, TrainingSettings Training, string CoordinatorDevice, NodeProfile Profile, ChannelPoint Channel,
-    IActorRef DataChannel, WirePrecision Precision, TimeSpan GatherTimeout, RecoverySettings Recovery, PixelBufferPool? PixelBuffers = null);
+    IActorRef DataChannel, WirePrecision Precision, TimeSpan GatherTimeout, RecoverySettings Recovery, PixelBufferPool? PixelBuffers = null,
+    bool LockCheckpoints = true);
 
 /// <summary>
 /// The cluster singleton that runs a training run (on the oldest node with the coordinator role).
@@ -80,9 +82,14 @@ public sealed partial class RunHost : ReceiveActor, IWithTimers
         Notice($"waiting for {_setup.Model.Towers} tower(s) and at least one loader to join");
         if (_setup.Recovery.Enabled && _setup.Training.CheckpointDir is null)
             Notice("no checkpoint folder: losing a tower node will end the run (set --checkpoint-dir on the coordinator nodes to survive it)", isError: true);
+        HoldsCheckpointLock(); // taken now, or its holder named now rather than once the nodes are there
     }
 
-    protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+    protected override void PostStop()
+    {
+        ReleaseCheckpointLock();
+        Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+    }
 
     // Whatever throws under the run host is stopped (the coordinator's DeathWatch or ours reports it).
     protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(e =>
@@ -102,8 +109,10 @@ public sealed partial class RunHost : ReceiveActor, IWithTimers
             if (!Accept(m)) return;
             TryStart(paused: null);
         });
-        Receive<GatherTimedOut>(_ => End(new TrainingFailed(
-            $"waited {_setup.GatherTimeout} for {_setup.Model.Towers} tower(s) and a loader; only {_freeTowers.Count} tower(s) and {_freeLoaders.Count} loader(s) joined")));
+        Receive<RetryCheckpointLock>(_ => TryStart(paused: null));
+        Receive<GatherTimedOut>(_ => End(new TrainingFailed(_lockRefusal is { } held
+            ? $"waited {_setup.GatherTimeout} (alexnet.cluster.gather-timeout) for alexnet.checkpoint.dir = {_setup.Training.CheckpointDir}: {held}"
+            : $"waited {_setup.GatherTimeout} for {_setup.Model.Towers} tower(s) and a loader; only {_freeTowers.Count} tower(s) and {_freeLoaders.Count} loader(s) joined")));
     }
 
     /// <summary>
