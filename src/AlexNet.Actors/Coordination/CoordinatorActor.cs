@@ -314,7 +314,9 @@ public sealed partial class CoordinatorActor : ReceiveActor, IWithTimers
     /// <param name="lostTower">Set when the cause is a tower that went away, not an error in training.</param>
     private void Fail(string reason, int? lostTower = null)
     {
-        _log.Error("training failed: {0}", reason);
+        // At Info: the listener reports the failure (train's last line, the run host's notice or recovery), and an
+        // Error here printed it twice; a lost tower is not even the run's end in a cluster.
+        _log.Info("training failed: {0}", reason);
         Timers.CancelAll();
         _current = null;
         _listener.Tell(lostTower is { } t ? new TowerLostFailure(t, reason) : new TrainingFailed(reason));
