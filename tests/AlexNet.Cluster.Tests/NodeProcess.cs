@@ -85,6 +85,11 @@ internal sealed class NodeProcess : IDisposable
     /// <summary>SIGTERM: the node leaves the cluster gracefully (CoordinatedShutdown) and exits.</summary>
     public void Terminate() => kill(_process.Id, 15);
 
+    /// <summary>SIGSTOP: the process stops answering anyone (a hung or overloaded machine) until it is killed; its peers still count it as up until their failure detector says otherwise.</summary>
+    public void Freeze() => kill(_process.Id, 19);
+
+    public bool HasExited => _process.HasExited;
+
     /// <summary>SIGKILL: the process dies at once, without leaving the cluster or closing anything.</summary>
     public void Kill()
     {

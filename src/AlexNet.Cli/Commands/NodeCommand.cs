@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using AlexNet.Actors.Hosting;
 using TelemetrySettings = AlexNet.Cli.Telemetry.TelemetrySettings;
 using AlexNet.Cluster.Hosting;
@@ -10,7 +11,8 @@ namespace AlexNet.Cli.Commands;
 /// coordinator's node prints the run's progress and keeps the run folder (metrics.csv, TensorBoard,
 /// curves, as `alexnet train`; opened once the run host is on this node, so after a fail-over the next
 /// coordinator node continues the same files); every node exits when the run ends (0 finished,
-/// 1 failed, 2 refused or bad usage).
+/// 1 failed, 2 refused or bad usage), or on SIGTERM or SIGINT once it has left the cluster (143, 130),
+/// or on a second one at once, without leaving (137).
 /// </summary>
 public sealed class NodeCommand : ICommand
 {
@@ -47,6 +49,7 @@ public sealed class NodeCommand : ICommand
           --join-timeout T|off   how long to try joining through the seed nodes before exiting with 1 (5m)
           --coordinator-timeout T|off  how long a tower or loader node waits without a coordinator before exiting with 1 (2m)
           --hand-over-timeout T  coordinator or tower node stopped by a signal: how long to wait for the run's checkpoint before leaving (2m)
+                                 (exit 143 for SIGTERM, 130 for SIGINT; the same signal again stops the node at once: exit 137)
           --checkpoint-lock on|off  coordinator: one run per checkpoint folder, as in train (on)
           --loader-read-delay T  extra time per image read, emulating slow storage (0ms)
           --max-restarts N       coordinator: how often a run may recover from a lost tower node (10; 0 = never)
@@ -85,10 +88,36 @@ public sealed class NodeCommand : ICommand
                           (cluster.Has(ClusterSettings.Tower) ? $", towers on {(cluster.Devices.Count > 0 ? string.Join(",", cluster.Devices) : $"{run.Model.Towers} x {run.Device}")}" : "") +
                           (cluster.SeedNodes.Count > 0 ? $", joining {string.Join(",", cluster.SeedNodes)}" : ", first seed") +
                           (cluster.Has(ClusterSettings.Coordinator) ? $"; model {run.Model}, batch {run.Training.BatchSize}, seed {run.Training.Seed}" : ""));
-        // SIGINT and SIGTERM both reach Akka as the process's exit (the node leaves the cluster, then
-        // stops); which one it was only decides the exit code, 130 or 143.
+        // The first SIGINT or SIGTERM (Ctrl+C, `kill`, a pod's termination) makes the node leave the cluster in
+        // order (ClusterNode: the run is checkpointed first where this node hosts or trains it, for up to
+        // hand-over-timeout) and exit with 130 or 143; a second one ends the process at once, as in `train`. These
+        // are the only handlers of both: given `leave`, ClusterNode turns off Akka's (run-by-clr-shutdown-hook),
+        // which runs the whole leaving on the signal's thread, where the handlers after it would wait for it.
+        int signals = 0;
         bool interrupted = false;
-        using var interrupt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, _ => interrupted = true);
+        using var leave = new CancellationTokenSource();
+        var towers = cluster.Has(ClusterSettings.Tower);
+        var hosts = cluster.Has(ClusterSettings.Coordinator);
+        string checkpointFirst = !(towers || hosts) ? ""
+            : $", once the run is checkpointed if {(hosts && towers ? "this node hosts or trains it" : hosts ? "this node hosts it" : "it trains on this node's towers")}" +
+              $" (at most {cluster.HandOver}, alexnet.cluster.hand-over-timeout)";
+        void OnSignal(PosixSignalContext context, string name)
+        {
+            context.Cancel = true;
+            if (Interlocked.Increment(ref signals) == 1)
+            {
+                interrupted = context.Signal == PosixSignal.SIGINT;
+                Console.Error.WriteLine($"alexnet node: {name}: leaving the cluster{checkpointFirst}; {name} again stops at once");
+                leave.Cancel(); // starts the leaving and returns (each signal has a thread of its own, the runtime's)
+                return;
+            }
+            // Exit code 137 (128 + SIGKILL), not 130/143: for this command those say the node left the cluster in
+            // order; this one did not, and the cluster takes it for crashed as after a SIGKILL (what Kubernetes reports
+            // when a pod's grace period runs out, too).
+            ImmediateExit.Now($"alexnet node: {name} again: stopped at once, without leaving the cluster (the others take this node for crashed)", 137);
+        }
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, "SIGINT"));
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, "SIGTERM"));
         var outcome = ClusterNode.RunAsync(new NodeOptions(config, cluster, run, () => DataSources.Resolve(run.Data, Console.Out), e =>
         {
             recorder.Record(e);
@@ -99,7 +128,7 @@ public sealed class NodeCommand : ICommand
             }
             files?.OnEvent(e);
             TrainingConsole.Print(e);
-        })).GetAwaiter().GetResult();
+        }), leave: leave.Token).GetAwaiter().GetResult();
         files?.Dispose();
         if (outcome.ExitCode == ClusterNode.StoppedBySignal.ExitCode && interrupted) outcome = outcome with { ExitCode = 130 };
         if (report is not null && cluster.Has(ClusterSettings.Coordinator)) recorder.Report().Write(report);

@@ -35,7 +35,13 @@ public sealed record NodeOutcome(int ExitCode, string Message)
 /// </summary>
 public static class ClusterNode
 {
-    public static async Task<NodeOutcome> RunAsync(NodeOptions o, CancellationToken cancel = default)
+    /// <param name="cancel">Ends the node with exit code 130; it leaves the cluster without having the run checkpointed.</param>
+    /// <param name="leave">
+    /// Cancelled by the caller on SIGTERM or SIGINT, which it catches: the node leaves as on the process's exit
+    /// (the same shutdown reason, so the run is checkpointed first where that applies). The caller's handler
+    /// only cancels this, so it still sees a second signal while the node waits (up to hand-over-timeout).
+    /// </param>
+    public static async Task<NodeOutcome> RunAsync(NodeOptions o, CancellationToken cancel = default, CancellationToken leave = default)
     {
         var s = o.Cluster;
         // A device this machine does not have is refused before joining: a tower actor failing on it
@@ -43,8 +49,14 @@ public static class ClusterNode
         if (s.Has(ClusterSettings.Tower)) foreach (var device in s.Devices) ComputeDevice.Resolve(device);
         // Tried first with a plain socket: Akka would log a failed bind's stack trace before the line below.
         if (s.Port != 0 && CannotListen(s.Hostname, s.Port) is { } taken) throw PortInUse(s, taken);
+        var akka = ClusterConfig.WithAkka(o.Config, s);
+        // A caller that handles SIGTERM and SIGINT itself (leave) must be their only handler. Akka's own, registered
+        // with run-by-clr-shutdown-hook, runs the whole shutdown on the signal's thread (its callback waits for it), and
+        // the runtime calls a signal's handlers one after the other on that thread: the caller's first and second
+        // signals would both wait for the very leaving that the second one is meant to cut short.
+        if (leave.CanBeCanceled) akka = ConfigurationFactory.ParseString("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off").WithFallback(akka);
         ActorSystem system;
-        try { system = ActorSystem.Create("alexnet", ClusterConfig.WithAkka(o.Config, s)); }
+        try { system = ActorSystem.Create("alexnet", akka); }
         catch (Exception e) when (SocketError(e) is { } socket) { throw PortInUse(s, socket); }
         var outcome = new TaskCompletionSource<NodeOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
         string? beforeLeaving = null; // what a node stopped by a signal had done for the run before it left, for its last line
@@ -117,6 +129,13 @@ public static class ClusterNode
                 _ => new NodeOutcome(1, "the actor system stopped"),
             }), TaskScheduler.Default);
             using var registration = cancel.Register(() => outcome.TrySetResult(new NodeOutcome(130, "stopped")));
+            // Run here, on the signal's thread (or at once, for a signal caught before this point); CoordinatedShutdown
+            // runs its phases asynchronously, and an exception must not reach that thread (it would end the process).
+            using var leaving = leave.Register(() =>
+            {
+                try { _ = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance); }
+                catch (Exception e) { outcome.TrySetResult(new NodeOutcome(1, $"could not leave the cluster: {e.Message}")); }
+            });
             return await outcome.Task with { BatchBuffers = (pixelBuffers.Allocated, pixelBuffers.Reused) };
         }
         finally
