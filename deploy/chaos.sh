@@ -76,7 +76,9 @@ else
 fi
 
 # The run's training options, the same for the cluster and the undisturbed run.
-training=(--data synthetic --batch 16 --width 0.25 --crop 64 --threads 1 --seed "$train_seed" --steps "$steps" --log-every 1 --checkpoint-every 20)
+# --epochs: enough that --steps ends the run (synthetic data has 128 batches of 16 an epoch, and a preset 8 epochs).
+training=(--data synthetic --batch 16 --width 0.25 --crop 64 --threads 1 --seed "$train_seed" --steps "$steps" --epochs 100000
+          --log-every 1 --checkpoint-every 20)
 # Only for the nodes: enough recoveries for any soak, and a node restarted as the run ends gives up joining soon.
 node_only=(--max-restarts 100000 --join-timeout 60s)
 
@@ -211,17 +213,18 @@ while [[ -n "$first" ]] && running coordinator; do
   if [[ -n "$result" ]]; then
     read -r first_time first_step paused from <<< "$result"
     pause=$(awk "BEGIN { printf \"%.1f\", $first_time - $t0 }")
-    if [[ "$paused" == yes ]]; then say "disturbance $n: training again after $pause s (step $first_step, resumed from step $from)"
+    after=$(awk "BEGIN { printf \"%.1f\", $first_time - $done_at }") # from the disturbance's last action (a restart)
+    if [[ "$paused" == yes ]]; then say "disturbance $n: training again after $pause s, $after s after its last action (step $first_step, resumed from step $from)"
     else say "disturbance $n: no pause (next step $first_step after $pause s)"; fi
-    records+=("$n|$what|$(clock "$t0")|$at_step|$pause|$paused|$from")
+    records+=("$n|$what|$(clock "$t0")|$at_step|$pause|$paused|$from|$after")
   elif running coordinator; then
     failures+=("disturbance $n ($what): the run did not train again within $patience s")
-    records+=("$n|$what|$(clock "$t0")|$at_step|-|stuck|-")
+    records+=("$n|$what|$(clock "$t0")|$at_step|-|stuck|-|-")
     say "disturbance $n: the run did not train again within $patience s: stopping the cluster"
     cluster stop
     break
   else
-    records+=("$n|$what|$(clock "$t0")|$at_step|-|ended|-")
+    records+=("$n|$what|$(clock "$t0")|$at_step|-|ended|-|-")
     say "disturbance $n: the run ended before it trained again"
   fi
 done
@@ -237,6 +240,7 @@ if [[ -n "$left" ]]; then
   cluster stop
 fi
 [[ $coordinator_ok == 0 ]] || failures+=("the coordinator did not finish: $(tail -n 1 "$dir/coordinator.log")")
+grep -q "finished after $steps steps" "$dir/coordinator.log" || failures+=("the coordinator did not train $steps steps: $(tail -n 1 "$dir/coordinator.log")")
 chaos_seconds=$(awk "BEGIN { printf \"%.0f\", $ended - $started }")
 
 # Exit codes: 0, or what this script's signal gives.
@@ -280,20 +284,21 @@ done
 echo
 echo "==== chaos soak summary (seed $seed, $steps steps, $(date +%F)) ===="
 echo "disturbed run: ${chaos_seconds} s; undisturbed run: ${u_seconds} s"
-printf '%-4s %-12s %-8s %-9s %-12s %s\n' "#" time "at step" "pause s" "resumed from" disturbance
+printf '%-4s %-12s %-8s %-9s %-9s %-8s %s\n' "#" time "at step" "pause s" "after s" "from" disturbance
 pauses=()
 for r in "${records[@]+"${records[@]}"}"; do
-  IFS='|' read -r i what time at pause paused from <<< "$r"
+  IFS='|' read -r i what time at pause paused from after <<< "$r"
   label="$pause"; [[ "$paused" == yes ]] && pauses+=("$pause"); [[ "$paused" == no ]] && label="($pause)"
   [[ "$paused" == stuck || "$paused" == ended ]] && label="$paused"
-  printf '%-4s %-12s %-8s %-9s %-12s %s\n' "$i" "$time" "$at" "$label" "$from" "$what"
+  printf '%-4s %-12s %-8s %-9s %-9s %-8s %s\n' "$i" "$time" "$at" "$label" "$after" "$from" "$what"
 done
-echo "(a pause in parentheses: the run did not pause; the time to its next step)"
+echo "(pause: from the first signal to the first step after the run resumed; in parentheses where it did not pause: to its"
+echo " next step. after: the same from the disturbance's last action, its restart. from: the checkpoint step it resumed from)"
 echo "disturbances by kind:"
 for r in "${records[@]+"${records[@]}"}"; do IFS='|' read -r _ what _ <<< "$r"; echo "$what"; done |
   sed -E 's/^double: ([a-z-]+) [^ ]+ \+ ([a-z-]+) .*$/double (\1 + \2)/; s/^([a-z-]+) .*$/\1/' | sort | uniq -c | sed 's/^/  /'
 echo "recoveries (coordinators resumed): $(grep -c 'resuming the run' "$dir/coordinator.log")," \
-     "of which for tower nodes that left in order: $(grep 'resuming the run' "$dir/coordinator.log" | tail -n 1 | grep -oE '[0-9]+ restart\(s\) for tower nodes that left in order' | cut -d' ' -f1 || true)"
+     "of which for tower nodes that left in order: $(grep 'resuming the run' "$dir/coordinator.log" | tail -n 1 | grep -oE '[0-9]+ restart\(s\) for tower nodes that left in order' | cut -d' ' -f1 || echo 0)"
 if [[ ${#pauses[@]} -gt 0 ]]; then
   printf '%s\n' "${pauses[@]}" | sort -n | awk '{ v[NR] = $1 } END { printf "pauses (%d that paused the run): min %.1f s, median %.1f s, max %.1f s\n", NR, v[1], (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[NR] }'
 fi
