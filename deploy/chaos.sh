@@ -152,6 +152,7 @@ training_again() {
 say "chaos soak: seed $seed, $steps steps, gaps $gap_min-$gap_max s, restart delays 0-$delay_max s, patience $patience s, dir $dir"
 say "replay: deploy/chaos.sh --seed $seed --steps $steps --gap $gap_min-$gap_max --delay $delay_max$([[ $spare == 1 ]] && echo " --spare") --port $port --dir DIR"
 started=$(now)
+trap 'say "interrupted: stopping the cluster"; cluster stop; exit 130' INT TERM
 "$here/local-cluster.sh" start --towers 2 --loaders 2 --port "$port" --dir "$dir" -- "${training[@]}" --checkpoint-dir "$dir/ck" "${node_only[@]}" || exit 1
 # The coordinator's log with the time each line arrived: the pauses are measured from it.
 tail -n +1 -F --pid="$(cat "$dir/coordinator.pid")" "$dir/coordinator.log" 2>/dev/null |
