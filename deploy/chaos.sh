@@ -131,21 +131,24 @@ pick() {
 }
 basic_kinds=(tower-kill tower-drain loader-kill loader-drain)
 
-# training_again T0 TDONE: prints "FIRST_TIME FIRST_STEP PAUSED RESUMED_FROM" once the run trains again
+# training_again T0 TDONE: prints "FIRST_TIME FIRST_STEP PAUSED RESUMED_FROM STALL" once the run trains again
 # after a disturbance that began at T0 and ended (its last restart) at TDONE: a step logged after TDONE with
 # no pause outstanding. FIRST_TIME is the first step after the last resume (or after T0, when there was no
-# pause); PAUSED says whether the run paused; RESUMED_FROM is the checkpoint step it resumed from (or -).
-# Nothing printed: not yet.
+# pause); PAUSED says whether the run paused; RESUMED_FROM is the checkpoint step it resumed from (or -);
+# STALL the longest time from T0 on without a step logged, up to that step (what a disturbance that did not
+# pause the run cost it, e.g. a step waiting for a batch of a killed loader). Nothing printed: not yet.
 training_again() {
   awk -v t0="$1" -v done="$2" '
+    BEGIN { last = t0; stall = 0 }
     $1 <= t0 { next }
+    $2 == "step" && $3 ~ /^[0-9]+$/ { if ($1 - last > stall) stall = $1 - last; last = $1 }
     /pausing the run/ { paused = 1; pauses++; first = ""; next }
     /resuming the run/ { paused = 0; next }
     /resuming from .*step-0*[0-9]+/ { match($0, /step-0*[0-9]+/); from = substr($0, RSTART + 5, RLENGTH - 5) + 0; next }
     /resuming from/ { from = 0; next }
     $2 == "step" && $3 ~ /^[0-9]+$/ && !paused {
       if (first == "") { first = $1; firststep = $3 }
-      if ($1 > done) { print first, firststep, (pauses > 0 ? "yes" : "no"), (from == "" ? "-" : from); exit }
+      if ($1 > done) { printf "%s %s %s %s %.1f\n", first, firststep, (pauses > 0 ? "yes" : "no"), (from == "" ? "-" : from), stall; exit }
     }' "$dir/coordinator.timed"
 }
 
@@ -212,11 +215,11 @@ while [[ -n "$first" ]] && running coordinator; do
     sleep 0.5
   done
   if [[ -n "$result" ]]; then
-    read -r first_time first_step paused from <<< "$result"
+    read -r first_time first_step paused from stall <<< "$result"
     pause=$(awk "BEGIN { printf \"%.1f\", $first_time - $t0 }")
     after=$(awk "BEGIN { printf \"%.1f\", $first_time - $done_at }") # from the disturbance's last action (a restart)
     if [[ "$paused" == yes ]]; then say "disturbance $n: training again after $pause s, $after s after its last action (step $first_step, resumed from step $from)"
-    else say "disturbance $n: no pause (next step $first_step after $pause s)"; fi
+    else pause=$stall after=-; say "disturbance $n: no pause; longest time without a step: $stall s"; fi
     records+=("$n|$what|$(clock "$t0")|$at_step|$pause|$paused|$from|$after")
   elif running coordinator; then
     failures+=("disturbance $n ($what): the run did not train again within $patience s")
@@ -286,23 +289,28 @@ echo
 echo "==== chaos soak summary (seed $seed, $steps steps, $(date +%F)) ===="
 echo "disturbed run: ${chaos_seconds} s; undisturbed run: ${u_seconds} s"
 printf '%-4s %-12s %-8s %-9s %-9s %-8s %s\n' "#" time "at step" "pause s" "after s" "from" disturbance
-pauses=()
+pauses=(); stalls=()
 for r in "${records[@]+"${records[@]}"}"; do
   IFS='|' read -r i what time at pause paused from after <<< "$r"
-  label="$pause"; [[ "$paused" == yes ]] && pauses+=("$pause"); [[ "$paused" == no ]] && label="($pause)"
+  label="$pause"; [[ "$paused" == yes ]] && pauses+=("$pause"); [[ "$paused" == no ]] && { label="($pause)"; stalls+=("$pause"); }
   [[ "$paused" == stuck || "$paused" == ended ]] && label="$paused"
   printf '%-4s %-12s %-8s %-9s %-9s %-8s %s\n' "$i" "$time" "$at" "$label" "$after" "$from" "$what"
 done
-echo "(pause: from the first signal to the first step after the run resumed; in parentheses where it did not pause: to its"
-echo " next step. after: the same from the disturbance's last action, its restart. from: the checkpoint step it resumed from)"
+echo "(pause: from the first signal to the first step after the run resumed; in parentheses where it did not pause: the"
+echo " longest time without a step. after: from the disturbance's last action, its restart. from: the checkpoint step resumed from)"
 echo "disturbances by kind:"
 for r in "${records[@]+"${records[@]}"}"; do IFS='|' read -r _ what _ <<< "$r"; echo "$what"; done |
   sed -E 's/^double: ([a-z-]+) [^ ]+ \+ ([a-z-]+) .*$/double (\1 + \2)/; s/^([a-z-]+) .*$/\1/' | sort | uniq -c | sed 's/^/  /'
 echo "recoveries (coordinators resumed): $(grep -c 'resuming the run' "$dir/coordinator.log")," \
      "of which for tower nodes that left in order: $(grep 'resuming the run' "$dir/coordinator.log" | tail -n 1 | grep -oE '[0-9]+ restart\(s\) for tower nodes that left in order' | cut -d' ' -f1 || echo 0)"
-if [[ ${#pauses[@]} -gt 0 ]]; then
-  printf '%s\n' "${pauses[@]}" | sort -n | awk '{ v[NR] = $1 } END { printf "pauses (%d that paused the run): min %.1f s, median %.1f s, max %.1f s\n", NR, v[1], (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[NR] }'
-fi
+# spread WHAT VALUES...: count, min, median, max
+spread() {
+  local what="$1"; shift
+  printf '%s\n' "$@" | sort -n | awk -v what="$what" '{ v[NR] = $1 }
+    END { printf "%s (%d): min %.1f s, median %.1f s, max %.1f s\n", what, NR, v[1], (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[NR] }'
+}
+[[ ${#pauses[@]} -gt 0 ]] && spread "pauses, disturbances that paused the run" "${pauses[@]}"
+[[ ${#stalls[@]} -gt 0 ]] && spread "longest time without a step, disturbances that did not pause it" "${stalls[@]}"
 echo "exit codes: $(printf '%s, ' "${exits[@]+"${exits[@]}"}" | sed 's/, $//')"
 echo "final weights ($final/tower-*.safetensors) against the undisturbed run: $verdict"
 if [[ ${#failures[@]} -eq 0 ]]; then
