@@ -99,11 +99,16 @@ nodes_running() { local p n; for p in "$dir"/$1-*.pid; do [[ -e "$p" ]] || conti
 rnd() { R=$(( $1 + RANDOM % ($2 - $1 + 1) )); }
 last_step() { awk '$2 == "step" && $3 ~ /^[0-9]+$/ { s = $3 } END { print s + 0 }' "$dir/coordinator.timed"; }
 
-# signal_node KILL|TERM NAME: kill or drain one node; its pid and the exit code that signal gives are noted
+# signal_node KILL|TERM NAME: kill or drain one node; its pid and the exit code that signal gives are noted.
+# A drained node whose run finished while it was leaving (a leave waits for any unreachable member to be
+# downed, up to 10 s) ends as the other nodes do, with 0 and "the run ended: finished".
 signal_node() {
   local pid; pid="$(cat "$dir/$2.pid")"
   if [[ "$1" == KILL ]]; then echo "$pid 137" >> "$dir/signalled"; cluster kill "$2"
-  else echo "$pid 143" >> "$dir/signalled"; cluster drain "$2"; fi
+  else
+    echo "$pid 143" >> "$dir/signalled"; cluster drain "$2"
+    if tail -n 1 "$dir/$2.log" | grep -q "the run ended: finished"; then echo "$pid 0" >> "$dir/signalled"; fi
+  fi
 }
 
 restart_node() {
