@@ -16,7 +16,7 @@
 #                   (this script's output), coordinator.timed (the coordinator's log with a time per line)
 #   --port P        the coordinator's Akka.Remote port (4153)
 #   --spare         start a spare tower node too (3 tower nodes for a 2-tower model)
-#   --gap MIN-MAX   seconds from training again after one disturbance to the next (10-40)
+#   --gap MIN-MAX   seconds from training again after one disturbance to the next (5-30)
 #   --delay MAX     a stopped node is restarted after 0 to MAX seconds (15)
 #   --patience SEC  how long the run may take to train again after a disturbance before the soak fails (240)
 #   --train-seed T  the training seed (7)
@@ -49,7 +49,7 @@ set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
-steps=600; seed=""; dir=/tmp/alexnet-chaos; port=4153; spare=0; gap_min=10; gap_max=40; delay_max=15; patience=240; train_seed=7
+steps=600; seed=""; dir=/tmp/alexnet-chaos; port=4153; spare=0; gap_min=5; gap_max=30; delay_max=15; patience=240; train_seed=7
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --steps) steps="$2"; shift 2 ;;
