@@ -6,7 +6,8 @@
 #       a coordinator node (the seed, on 127.0.0.1:P), K tower nodes (one CPU tower each; the model gets
 #       K towers) and L loader nodes. NODE OPTIONS go to every node (e.g. --data synthetic --steps 200
 #       --width 0.25 --crop 64 --threads 1); the coordinator also gets --report DIR/report.json.
-#       Logs: DIR/<node>.log; process ids: DIR/<node>.pid. Returns once all are started.
+#       Logs: DIR/<node>.log; process ids: DIR/<node>.pid; each ended node's exit code: a line of
+#       DIR/exit-codes ("TIME NAME PID CODE"). Returns once all are started.
 #   deploy/local-cluster.sh add-loader [--dir DIR]   one more loader node, joining the running cluster
 #   deploy/local-cluster.sh add-tower [--dir DIR]    one more tower node (a spare: the run uses it when a tower is lost)
 #   deploy/local-cluster.sh kill NAME [--dir DIR]    SIGKILL one node (tower-1, loader-0, ...): a crash, nothing is shut down
@@ -51,12 +52,18 @@ else
   program=(dotnet "$dll")
 fi
 
-# start NAME ARGS...: one node in the background, its log and pid in $dir
+# start NAME ARGS...: one node in the background, its log and pid in $dir. A small shell waits for it
+# and appends "TIME NAME PID EXIT-CODE" to $dir/exit-codes when it ends (137 = SIGKILL, 143 = SIGTERM);
+# the pid file names the node's own process, so kill and drain signal the node, not that shell.
 launch() {
   local name="$1"; shift
-  nohup "${program[@]}" node "$@" > "$dir/$name.log" 2>&1 &
-  echo $! > "$dir/$name.pid"
-  echo "started $name (pid $!)"
+  rm -f "$dir/$name.pid"
+  nohup bash -c 'name="$1" dir="$2"; shift 2
+                 "$@" & echo $! > "$dir/$name.pid"; wait $!; code=$?
+                 echo "$(date +%T.%N | cut -c1-12) $name $! $code" >> "$dir/exit-codes"' \
+    launch "$name" "$dir" "${program[@]}" node "$@" > "$dir/$name.log" 2>&1 &
+  while [[ ! -s "$dir/$name.pid" ]]; do sleep 0.02; done
+  echo "started $name (pid $(cat "$dir/$name.pid"))"
 }
 
 # A node is running while its process exists and is not a zombie: the nodes are started in the
@@ -77,6 +84,7 @@ case "$command" in
       for p in "$dir"/*.pid; do running "$p" && { echo "local-cluster.sh: $(basename "$p" .pid) is still running in $dir (stop it first)" >&2; exit 2; }; done
       rm -f "$dir"/*.pid
     fi
+    rm -f "$dir/exit-codes"
     seed="akka.tcp://alexnet@127.0.0.1:$port"
     echo "$seed" > "$dir/seed"
     echo "$towers" > "$dir/towers"

@@ -119,6 +119,31 @@ public sealed class DataChannelTests : TestKit, IDisposable
         }
     }
 
+    /// <summary>
+    /// A loader node only connects to the coordinator's node (its batches come that way); the coordinator's node has no
+    /// link to it. That connection ending (the loader node SIGKILLed) must still reach the loader's proxy at once.
+    /// </summary>
+    [Fact]
+    public void A_watched_peer_whose_connection_ends_is_reported_lost_where_this_node_has_no_link_to_it()
+    {
+        var (peers, endpoints) = (new PeerDirectory(), new EndpointRegistry());
+        var listener = new ChannelListener("127.0.0.1", 0, peers, endpoints, MessageCodec.Default, (ExtendedActorSystem)Sys,
+            1 << 26, TimeSpan.FromSeconds(5), _ => { });
+        var self = new ChannelPoint("akka.tcp://alexnet@127.0.0.1:6000", "127.0.0.1", listener.Port, PeerDirectory.NewToken());
+        var channel = Sys.ActorOf(DataChannelActor.Props(listener, self, peers, endpoints, TimeSpan.FromSeconds(10)));
+        peers.Admit(_client);
+        var proxy = CreateTestProbe();
+        endpoints.Register("/user/loader-proxy", proxy.Ref);
+        channel.Tell(new WatchPeer(_client.Node), proxy.Ref);
+        var link = new PeerLink(_client, self, MessageCodec.Default, TimeSpan.FromSeconds(10), (_, _) => { });
+        Assert.True(link.Send("/user/loader-proxy", new WireSegmentOutput(3, 1, AlexNet.Model.Segment.Trunk, Samples.Blob())));
+        proxy.ExpectMsg<WireSegmentOutput>(TimeSpan.FromSeconds(20)); // connected and admitted
+        proxy.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        link.Dispose(); // the peer's process ends: its connection closes
+        var lost = proxy.ExpectMsg<LinkLost>(TimeSpan.FromSeconds(10));
+        Assert.Equal(_client.Node, lost.Peer);
+    }
+
     [Fact]
     public void A_frame_of_an_unknown_kind_closes_the_connection()
     {

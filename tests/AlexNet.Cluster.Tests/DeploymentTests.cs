@@ -123,10 +123,12 @@ public sealed class DeploymentTests
             Assert.True(Path.Exists(Path.Combine(Repo, copied.TrimEnd('/'))), $"the Dockerfile copies {copied}, which is not in the repository");
     }
 
-    [Fact]
-    public void The_local_cluster_script_is_valid_bash()
+    [Theory]
+    [InlineData("local-cluster.sh")]
+    [InlineData("chaos.sh")]
+    public void The_deploy_scripts_are_valid_bash(string script)
     {
-        var psi = new ProcessStartInfo("bash", new[] { "-n", Path.Combine(Repo, "deploy", "local-cluster.sh") }) { RedirectStandardError = true };
+        var psi = new ProcessStartInfo("bash", new[] { "-n", Path.Combine(Repo, "deploy", script) }) { RedirectStandardError = true };
         using var p = Process.Start(psi)!;
         var errors = p.StandardError.ReadToEnd();
         p.WaitForExit();

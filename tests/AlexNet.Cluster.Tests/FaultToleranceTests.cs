@@ -146,10 +146,18 @@ public sealed class FaultToleranceTests(UndisturbedRun undisturbed, ITestOutputH
         Assert.True(firstJoin >= 0 && coordinator.WaitFor(LoaderJoined, Patience, firstJoin + 1), "the two loader nodes did not both join");
         Start("towers", "tower", 0, seed, "--devices", "cpu,cpu");
         Assert.True(coordinator.WaitFor(l => l.StartsWith("step       5 "), Patience), "the run did not reach step 5");
+        int before = coordinator.LineCount;
+        var clock = Stopwatch.StartNew();
         victim.Kill();
         var killedAfter = coordinator.LastStep();
         output.WriteLine($"killed loader-a after step {killedAfter}");
         Assert.True(killedAfter < Steps, $"loader-a was killed after the last step ({killedAfter})");
+        // Noticed when its data-channel connection closes, not when the cluster finds it unreachable (here >= 10 s):
+        // until then a step waiting for one of its batches waits too.
+        Assert.True(coordinator.WaitFor(l => l.Contains("data loader") && l.Contains("its batches go to"), Patience, before), "the loader was not withdrawn");
+        double seconds = clock.Elapsed.TotalSeconds;
+        output.WriteLine($"seconds from SIGKILL to the loader's batches going to the other loader: {seconds:F1}");
+        Assert.True(seconds < 5, $"the killed loader's batches went to the other loader only {seconds:F1} s after the kill");
         AssertCompleteAndUndisturbed(coordinator, "report.json");
         var report = RunReport.Read(Path.Combine(Dir, "report.json"));
         Assert.Single(report.Starts); // no rollback: the run just went on

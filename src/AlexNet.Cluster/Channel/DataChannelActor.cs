@@ -10,8 +10,9 @@ namespace AlexNet.Cluster.Channel;
 /// A node's data channel (one per node, at /user/data-channel): owns the listener and one
 /// outgoing <see cref="PeerLink"/> per peer node, admits the peers the cluster introduces and
 /// forgets them when they leave the cluster, and tells a failed link's users. A peer whose own
-/// connection to this node ends (it died or dropped its link) counts as a failed link too: its users
-/// hear at once, instead of when the cluster finds the node unreachable seconds later. Tensor bytes
+/// connection to this node ends (it died or dropped its link) counts as a failed link too: its users,
+/// and those that only watch that peer (<see cref="WatchPeer"/>), hear at once, instead of when the
+/// cluster finds the node unreachable seconds later. Tensor bytes
 /// never pass through this actor: proxies and endpoints queue messages on the links directly.
 /// </summary>
 public sealed class DataChannelActor : ReceiveActor
@@ -31,7 +32,12 @@ public sealed class DataChannelActor : ReceiveActor
         Receive<AdmitPeer>(m => _peers.Admit(m.Peer));
         Receive<OpenLink>(Open);
         Receive<LinkFailed>(m => Drop(m.Link, m.Reason));
-        Receive<PeerClosed>(m => { if (_links.TryGetValue(m.Node, out var link)) Drop(link, $"{m.Node}: {m.Reason}"); });
+        Receive<PeerClosed>(m =>
+        {
+            if (_links.TryGetValue(m.Node, out var link)) Drop(link, $"{m.Node}: {m.Reason}");
+            else Watched(m.Node, $"{m.Node}: {m.Reason}");
+        });
+        Receive<WatchPeer>(m => Use(m.Node, Sender));
         Receive<RegisterEndpoint>(m => _endpoints.Register(m.Id, m.Actor));
         Receive<UnregisterEndpoint>(m => _endpoints.Unregister(m.Id));
         Receive<ClusterEvent.MemberRemoved>(m => Forget(m.Member.Address.ToString(), "left the cluster"));
@@ -61,9 +67,15 @@ public sealed class DataChannelActor : ReceiveActor
             link = new PeerLink(_self, m.Peer, MessageCodec.Default, _connectTimeout, (l, reason) => self.Tell(new LinkFailed(l, reason)));
             _links[m.Peer.Node] = link;
         }
-        if (!_users.TryGetValue(m.Peer.Node, out var users)) _users[m.Peer.Node] = users = new HashSet<IActorRef>();
-        if (users.Add(Sender)) Context.Watch(Sender);
+        Use(m.Peer.Node, Sender);
         Sender.Tell(new LinkReady(link));
+    }
+
+    /// <summary><paramref name="user"/> is told when the link to <paramref name="node"/>, or that node's connection to this one, ends.</summary>
+    private void Use(string node, IActorRef user)
+    {
+        if (!_users.TryGetValue(node, out var users)) _users[node] = users = new HashSet<IActorRef>();
+        if (users.Add(user)) Context.Watch(user);
     }
 
     private void Drop(PeerLink link, string reason)
@@ -73,14 +85,28 @@ public sealed class DataChannelActor : ReceiveActor
         if (!_links.TryGetValue(node, out var current) || current != link) return;
         _links.Remove(node);
         _log.Warning("data channel to {0} lost: {1}", node, reason);
+        Tell(node, reason);
+    }
+
+    /// <summary>Tells the users of <paramref name="node"/>'s link, and its watchers, that it is lost; they ask again if they need it.</summary>
+    private void Tell(string node, string reason)
+    {
         if (_users.Remove(node, out var users))
             foreach (var u in users) u.Tell(new LinkLost(node, reason));
+    }
+
+    /// <summary>A node this one has no link to is gone from the data channel: those that watch it (<see cref="WatchPeer"/>) hear.</summary>
+    private void Watched(string node, string reason)
+    {
+        if (_users.TryGetValue(node, out var watchers) && watchers.Count > 0) _log.Warning("data channel from {0} lost: {1}", node, reason);
+        Tell(node, reason);
     }
 
     private void Forget(string node, string why)
     {
         _peers.Revoke(node);
         if (_links.TryGetValue(node, out var link)) Drop(link, $"{node} {why}");
+        else Watched(node, $"{node} {why}");
     }
 
     protected override void PostStop()

@@ -23,8 +23,13 @@ public sealed partial class RunHost
         // This node shuts down once the outcome is out, and messages still queued for other nodes would
         // go down with it: a tower or loader node that never heard of the end would wait for ever. So
         // the others are told first, and the outcome waits until each confirmed, left, or went silent.
+        // Nodes still joining too (Joining, WeaklyUp: not yet enlisted), e.g. one restarted as the run ends while the
+        // cluster cannot converge (a crashed member not yet downed): told only later, or never, they would wait for a
+        // coordinator until coordinator-timeout once this node is gone.
         var cluster = Akka.Cluster.Cluster.Get(Context.System);
-        var others = _members.Where(a => a != cluster.SelfAddress).ToList();
+        var others = _members.Concat(cluster.State.Members.Where(m => m.Status is MemberStatus.Joining or MemberStatus.WeaklyUp or MemberStatus.Up)
+                .Select(m => m.Address))
+            .Where(a => a != cluster.SelfAddress).Distinct().ToList();
         foreach (var address in others) NodeHost(address).Tell(ended);
         var waiting = others.Where(a => !cluster.State.Unreachable.Any(m => m.Address == a)).Select(a => a.ToString()).ToHashSet();
         Timers.StartSingleTimer("end-notice", new EndNoticeTimedOut(), EndNoticeTimeout);
@@ -49,8 +54,16 @@ public sealed partial class RunHost
             Conclude(outcome, ended);
         });
         Receive<NodeOffer>(_ => Sender.Tell(ended));
-        Receive<ClusterEvent.MemberUp>(m => NodeHost(m.Member.Address).Tell(ended)); // a latecomer is told, not waited for
+        Latecomers(ended); // told, not waited for
         ReceiveAny(_ => { });
+    }
+
+    /// <summary>A node that joins (or moves on in joining) after the end is told at once, whatever its stage.</summary>
+    private void Latecomers(RunEnded ended)
+    {
+        Receive<ClusterEvent.MemberJoined>(m => NodeHost(m.Member.Address).Tell(ended));
+        Receive<ClusterEvent.MemberWeaklyUp>(m => NodeHost(m.Member.Address).Tell(ended));
+        Receive<ClusterEvent.MemberUp>(m => NodeHost(m.Member.Address).Tell(ended));
     }
 
     /// <summary>Every other node knows: the outcome goes out, and this node (its node host told last) shuts down.</summary>

@@ -199,7 +199,7 @@ public sealed partial class RunHost : ReceiveActor, IWithTimers
     {
         NothingToKeep("the run had ended");
         Receive<NodeOffer>(_ => Sender.Tell(outcome));
-        Receive<ClusterEvent.MemberUp>(m => NodeHost(m.Member.Address).Tell(outcome));
+        Latecomers(outcome);
         ReceiveAny(_ => { });
     }
 

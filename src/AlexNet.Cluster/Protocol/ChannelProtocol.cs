@@ -23,6 +23,14 @@ public sealed record LinkReady(PeerLink Link);
 /// <summary>Data channel → every user of a link: it failed; what was queued on it is lost.</summary>
 public sealed record LinkLost(string Peer, string Reason);
 
+/// <summary>
+/// Proxy → data channel: tell me (<see cref="LinkLost"/>) when <paramref name="Node"/>'s connection to this node
+/// ends, also where this node has no link of its own to it (a loader proxy: only the loader's node connects,
+/// to send its batches). Without it a SIGKILLed loader node was noticed only once the cluster found it
+/// unreachable (5-10 s), and the step waiting for a batch it owed waited that long.
+/// </summary>
+public sealed record WatchPeer(string Node);
+
 /// <summary>A link's writer → data channel: the connection failed.</summary>
 internal sealed record LinkFailed(PeerLink Link, string Reason);
 

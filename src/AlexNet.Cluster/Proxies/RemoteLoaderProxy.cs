@@ -10,7 +10,9 @@ namespace AlexNet.Cluster.Proxies;
 /// Stands in, on the coordinator's node, for a data-loader actor on another node. Requests
 /// (<see cref="DescribeData"/>, <see cref="LoadBatch"/>) go through Akka.Remote; batches come back on
 /// the data channel. When the loader's node goes away the proxy stops, and the coordinator's
-/// DeathWatch hands the batches it still owed to the other loaders. States: Attaching → Linking → Relaying.
+/// DeathWatch hands the batches it still owed to the other loaders. Its node's data-channel connection
+/// to this node ending counts as going away (<see cref="WatchPeer"/>): a SIGKILLed loader node is
+/// noticed at once, not when the cluster finds it unreachable. States: Attaching → Relaying.
 /// </summary>
 public sealed class RemoteLoaderProxy : ReceiveActor, IWithUnboundedStash
 {
@@ -37,6 +39,9 @@ public sealed class RemoteLoaderProxy : ReceiveActor, IWithUnboundedStash
     {
         Context.Watch(_endpoint);
         if (!_dataChannel.IsNobody()) _dataChannel.Tell(new RegisterEndpoint(EndpointRegistry.IdOf(Self), Self));
+        // Batches come on the loader node's connection to this one: its end is the loader's.
+        if (!_dataChannel.IsNobody() && _selfNode.Enabled && _loaderNode.Enabled && _loaderNode.Node != _selfNode.Node)
+            _dataChannel.Tell(new WatchPeer(_loaderNode.Node));
         _endpoint.Tell(new Attach(Self, _selfNode));
     }
 
@@ -74,6 +79,7 @@ public sealed class RemoteLoaderProxy : ReceiveActor, IWithUnboundedStash
     {
         Receive<Terminated>(m => m.ActorRef.Equals(_endpoint), _ => Stop($"loader node {_loaderNode.Node} is gone"));
         Receive<PeerGone>(m => Stop(m.Reason));
+        Receive<LinkLost>(m => Stop($"the data channel from {m.Peer} failed: {m.Reason}"));
         Receive<Detached>(m => Stop($"the loader endpoint detached: {m.Reason}"));
     }
 
