@@ -27,6 +27,7 @@ public sealed partial class RunHost
         try
         {
             _checkpointLock = CheckpointFolderLock.Acquire(dir);
+            Timers.Cancel("checkpoint-lock"); // taken on a node's offer before the retry came
             if (_lockRefusal is not null) Notice($"alexnet.checkpoint.dir = {dir} is free now");
             _lockRefusal = null;
             return true;
