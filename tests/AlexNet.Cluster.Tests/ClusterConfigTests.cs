@@ -61,6 +61,28 @@ public sealed class ClusterConfigTests
         Assert.Contains("certificate-path", e.Message);
     }
 
+    [Theory]
+    [InlineData(null, null, 0)]
+    [InlineData("7100", null, 7100)]
+    [InlineData(null, "7200", 7200)]
+    public void The_data_channel_s_public_port_defaults_to_the_listening_port_and_comes_from_a_key_or_the_environment(string? key, string? env, int expected)
+    {
+        var overrides = ClusterConfig.FromEnvironment(v => v == "ALEXNET_DATA_PUBLIC_PORT" ? env : null);
+        if (key is not null) overrides["alexnet.cluster.data-channel.public-port"] = key;
+        Assert.Equal(expected, ClusterSettings.From(Layered(overrides)).DataChannel.PublicPort);
+    }
+
+    [Theory]
+    [InlineData("public-port", "70000")]
+    [InlineData("public-port", "-1")]
+    [InlineData("port", "65536")]
+    public void A_data_channel_port_out_of_range_is_refused_naming_the_key(string key, string value)
+    {
+        var e = Assert.Throws<ConfigurationFileException>(() =>
+            ClusterSettings.From(Layered(new Dictionary<string, string> { [$"alexnet.cluster.data-channel.{key}"] = value })));
+        Assert.Contains($"alexnet.cluster.data-channel.{key} = {value}: expected", e.Message);
+    }
+
     [Fact]
     public void An_unknown_role_is_refused_naming_the_key()
     {

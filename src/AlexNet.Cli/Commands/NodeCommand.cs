@@ -22,7 +22,8 @@ public sealed class NodeCommand : ICommand
         ("roles", "alexnet.cluster.roles", true), ("devices", "alexnet.cluster.devices", true),
         ("seed-nodes", "alexnet.cluster.seed-nodes", true), ("hostname", "alexnet.cluster.hostname", false),
         ("public-hostname", "alexnet.cluster.public-hostname", false), ("port", "alexnet.cluster.port", false),
-        ("data-port", "alexnet.cluster.data-channel.port", false), ("data-channel", "alexnet.cluster.data-channel.enabled", false),
+        ("data-port", "alexnet.cluster.data-channel.port", false),
+        ("data-public-port", "alexnet.cluster.data-channel.public-port", false), ("data-channel", "alexnet.cluster.data-channel.enabled", false),
         ("wire-precision", "alexnet.cluster.wire-precision", false), ("gather-timeout", "alexnet.cluster.gather-timeout", false),
         ("join-timeout", "alexnet.cluster.join-timeout", false),
         ("coordinator-timeout", "alexnet.cluster.coordinator-timeout", false),
@@ -43,6 +44,7 @@ public sealed class NodeCommand : ICommand
           --public-hostname H    address peers use to reach this node (default: hostname) env ALEXNET_PUBLIC_HOSTNAME
           --port P               Akka.Remote port (4053; 0 = any)                         env ALEXNET_PORT
           --data-port P          data-channel port (0 = any)                              env ALEXNET_DATA_PORT
+          --data-public-port P   data-channel port peers connect to, if mapped (0 = --data-port)  env ALEXNET_DATA_PUBLIC_PORT
           --data-channel on|off  tensor bytes on our own TCP channel (on) or through Akka.Remote
           --wire-precision full|fp16|bf16   activations and gradients between processes (full)
           --gather-timeout T     how long the coordinator waits for towers and a loader (10m)

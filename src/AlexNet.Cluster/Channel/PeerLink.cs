@@ -59,6 +59,7 @@ public sealed class PeerLink : IDisposable
                 if (answer[0] != FrameFormat.Admitted) throw new IOException($"{Peer.Node} refused this node's data channel");
             }
             var net = client.GetStream();
+            _ = WatchForCloseAsync(net);
             var frame = new FramePayload(FrameFormat.HeaderBytes);
             await foreach (var (target, message, written) in _queue.Reader.ReadAllAsync(_stop.Token))
             {
@@ -78,6 +79,27 @@ public sealed class PeerLink : IDisposable
         {
             Fail($"{e.GetType().Name}: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// The peer never writes after admitting this node, so a read that ends means it closed the connection or
+    /// it broke. Noticed now, not at the next write (which a closed socket may even accept): the users hear at once.
+    /// </summary>
+    private async Task WatchForCloseAsync(NetworkStream net)
+    {
+        var one = new byte[1];
+        try
+        {
+            int read = await net.ReadAsync(one, _stop.Token);
+            if (read == 0) Fail("the peer closed the connection");
+            else Fail("the peer sent data on a connection it only reads from");
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested) { }
+        catch (Exception e) when (!_stop.IsCancellationRequested)
+        {
+            Fail($"{e.GetType().Name}: {e.Message}");
+        }
+        catch (Exception) { }
     }
 
     private void Fail(string reason)

@@ -19,6 +19,7 @@ public static class ClusterConfig
         ("ALEXNET_SEED_NODES", "alexnet.cluster.seed-nodes", true),
         ("ALEXNET_DEVICES", "alexnet.cluster.devices", true),
         ("ALEXNET_DATA_PORT", "alexnet.cluster.data-channel.port", false),
+        ("ALEXNET_DATA_PUBLIC_PORT", "alexnet.cluster.data-channel.public-port", false),
         ("ALEXNET_TLS", "alexnet.cluster.tls.enabled", false),
         ("ALEXNET_TLS_CERTIFICATE", "alexnet.cluster.tls.certificate-path", false),
         ("ALEXNET_TLS_PASSWORD", "alexnet.cluster.tls.certificate-password", false),

@@ -5,7 +5,9 @@ using AlexNet.Cluster.Wire;
 namespace AlexNet.Cluster.Hosting;
 
 /// <summary>Settings of the data channel (alexnet.cluster.data-channel).</summary>
-public sealed record DataChannelSettings(bool Enabled, int Port, TimeSpan ConnectTimeout, TimeSpan HandshakeTimeout, long MaximumFrameSize);
+/// <param name="PublicPort">The port peers are told to connect to; 0 = the listening port.</param>
+public sealed record DataChannelSettings(bool Enabled, int Port, TimeSpan ConnectTimeout, TimeSpan HandshakeTimeout, long MaximumFrameSize,
+    int PublicPort = 0);
 
 /// <summary>TLS for Akka.Remote (alexnet.cluster.tls).</summary>
 public sealed record TlsSettings(bool Enabled, string CertificatePath, string CertificatePassword, bool SuppressValidation);
@@ -61,7 +63,10 @@ public sealed record ClusterSettings(
         var channel = new DataChannelSettings(
             Get(c, $"{k}.data-channel.enabled", k2 => c.GetBoolean(k2)), Get(c, $"{k}.data-channel.port", k2 => c.GetInt(k2)),
             Get(c, $"{k}.data-channel.connect-timeout", k2 => c.GetTimeSpan(k2)), Get(c, $"{k}.data-channel.handshake-timeout", k2 => c.GetTimeSpan(k2)),
-            Get(c, $"{k}.data-channel.maximum-frame-size", k2 => c.GetLong(k2)));
+            Get(c, $"{k}.data-channel.maximum-frame-size", k2 => c.GetLong(k2)), Get(c, $"{k}.data-channel.public-port", k2 => c.GetInt(k2)));
+        if (channel.Port is < 0 or > 65535) throw new ConfigurationFileException($"{k}.data-channel.port = {channel.Port}: expected 0..65535");
+        if (channel.PublicPort is < 0 or > 65535)
+            throw new ConfigurationFileException($"{k}.data-channel.public-port = {channel.PublicPort}: expected 0 (the listening port) or a port, 1..65535");
         var tls = new TlsSettings(Get(c, $"{k}.tls.enabled", k2 => c.GetBoolean(k2)), Get(c, $"{k}.tls.certificate-path", k2 => c.GetString(k2)),
             Get(c, $"{k}.tls.certificate-password", k2 => c.GetString(k2)), Get(c, $"{k}.tls.suppress-validation", k2 => c.GetBoolean(k2)));
         var recovery = new RecoverySettings(Get(c, $"{k}.recovery.max-restarts", k2 => c.GetInt(k2)),

@@ -25,6 +25,7 @@ public sealed partial class RunHost
             _leaving.Remove(m.Member.Address.ToString()); // a node restarted on the same address is welcome again
         });
         Receive<ClusterEvent.IMemberEvent>(_ => { });
+        LoaderLinks(announce);
     }
 
     private ActorSelection NodeHost(Address address) => Context.ActorSelection(new RootActorPath(address) / "user" / "node");
@@ -72,6 +73,13 @@ public sealed partial class RunHost
     {
         var node = member.Address.ToString();
         _offered.Remove(node);
+        _withdrawnLoaderNodes.Remove(node); // if it comes back, its loaders are welcome again
+        foreach (var proxy in _attaching.Where(p => p.Value.Node.Node == node).Select(p => p.Key).ToList())
+        {
+            _attaching.Remove(proxy);
+            Context.Unwatch(proxy);
+            Context.Stop(proxy);
+        }
         _freeTowers.RemoveAll(t => t.Node.Node == node);
         _freeLoaders.RemoveAll(l => l.Node.Node == node);
         foreach (var (proxy, _) in _loaderProxies.Where(p => p.Value == node).ToList())

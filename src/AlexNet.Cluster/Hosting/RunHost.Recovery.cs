@@ -130,23 +130,17 @@ public sealed partial class RunHost
     private void OnLoaderDropped(LoaderDropped m)
     {
         if (!_loaderProxies.TryGetValue(m.Loader, out var node)) return;
-        var proxies = _loaderProxies.Where(p => p.Value == node).Select(p => p.Key).ToList();
+        _withdrawnLoaderNodes.Add(node); // not attached again after a lost connection either (RunHost.LoaderLinks.cs)
+        var proxies = _loaderProxies.Where(p => p.Value == node).Select(p => p.Key)
+            .Concat(_attaching.Where(p => p.Value.Node.Node == node).Select(p => p.Key)).ToList();
         foreach (var proxy in proxies)
         {
             _loaderProxies.Remove(proxy);
+            _attaching.Remove(proxy);
             Context.Unwatch(proxy);
             Context.Stop(proxy);
         }
         Notice($"loader node {node} withdrawn from the run ({proxies.Count} loader(s)): data loader {m.Loader.Path.Name} {m.Reason}; " +
                "its loaders come back only if the node rejoins the cluster", isError: true);
-    }
-
-    private IActorRef NewLoaderProxy(IActorRef endpoint, ChannelPoint node)
-    {
-        var proxy = Context.ActorOf(RemoteLoaderProxy.Props(endpoint, node, _setup.Channel, _setup.DataChannel),
-            $"loader-{_loaderSerial++}");
-        Context.Watch(proxy);
-        _loaderProxies[proxy] = node.Node;
-        return proxy;
     }
 }

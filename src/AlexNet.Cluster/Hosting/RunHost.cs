@@ -167,7 +167,7 @@ public sealed partial class RunHost : ReceiveActor, IWithTimers
     private void Outcomes()
     {
         Receive<Terminated>(m => m.ActorRef.Equals(_coordinator), _ => End(new TrainingFailed("the coordinator stopped unexpectedly")));
-        Receive<Terminated>(m => { _towerProxies.Remove(m.ActorRef); _loaderProxies.Remove(m.ActorRef); });
+        Receive<Terminated>(m => { _towerProxies.Remove(m.ActorRef); ForgetLoaderProxy(m.ActorRef); });
         Receive<object>(_ => !Sender.Equals(_coordinator), _ => { }); // late events of a coordinator stopped for a recovery
         Receive<TowerLostFailure>(OnTowerLost);
         Receive<LoaderDropped>(OnLoaderDropped);
@@ -191,7 +191,7 @@ public sealed partial class RunHost : ReceiveActor, IWithTimers
         Receive<RecoveryTimedOut>(m => End(new TrainingFailed(
             $"{m.Lost}; waited {_setup.Recovery.WaitForTowers} for {_setup.Model.Towers} tower(s) to resume with, but only {_freeTowers.Count} " +
             $"(and {_freeLoaders.Count + _loaderProxies.Count} loader(s)) were there (alexnet.cluster.recovery.wait-for-towers)")));
-        Receive<Terminated>(m => { _towerProxies.Remove(m.ActorRef); _loaderProxies.Remove(m.ActorRef); });
+        Receive<Terminated>(m => { _towerProxies.Remove(m.ActorRef); ForgetLoaderProxy(m.ActorRef); });
         ReceiveAny(_ => { }); // late events of the stopped coordinator
     }
 

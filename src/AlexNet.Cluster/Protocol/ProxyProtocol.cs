@@ -16,3 +16,14 @@ public sealed record PeerGone(string Reason);
 /// loader changes. No reply.
 /// </summary>
 public sealed record ReadyRelayed(int Index);
+
+/// <summary>Loader proxy → run host (its parent): attached to <paramref name="Endpoint"/>; it may be given batches to load. No reply.</summary>
+public sealed record LoaderAttached(Akka.Actor.IActorRef Endpoint);
+
+/// <summary>
+/// Loader proxy → run host (its parent), as it stops: the connection to its loader's node ended (the node's data
+/// connection closed or failed, or the endpoint detached) although the node may still be in the cluster. The run
+/// host attaches a new proxy to <paramref name="Endpoint"/> if the node is still enlisted (RunHost.LoaderLinks.cs).
+/// No reply.
+/// </summary>
+public sealed record LoaderConnectionLost(Akka.Actor.IActorRef Endpoint, ChannelPoint Node, string Reason);

@@ -12,7 +12,9 @@ namespace AlexNet.Cluster.Proxies;
 /// the data channel. When the loader's node goes away the proxy stops, and the coordinator's
 /// DeathWatch hands the batches it still owed to the other loaders. Its node's data-channel connection
 /// to this node ending counts as going away (<see cref="WatchPeer"/>): a SIGKILLed loader node is
-/// noticed at once, not when the cluster finds it unreachable. States: Attaching → Relaying.
+/// noticed at once, not when the cluster finds it unreachable. Its parent, the run host, hears when it is
+/// attached (<see cref="LoaderAttached"/>) and when it stops because the connection ended
+/// (<see cref="LoaderConnectionLost"/>): a node still in the cluster gets a new proxy. States: Attaching → Relaying.
 /// </summary>
 public sealed class RemoteLoaderProxy : ReceiveActor, IWithUnboundedStash
 {
@@ -50,6 +52,7 @@ public sealed class RemoteLoaderProxy : ReceiveActor, IWithUnboundedStash
         Receive<Attached>(m =>
         {
             _log.Info("loader {0} on {1}", m.Description, _loaderNode.Node);
+            Context.Parent.Tell(new LoaderAttached(_endpoint));
             // Batches come to this node: only the loader's end opens a link (to us).
             Relay(new WireRoute(_endpoint, null));
         });
@@ -78,14 +81,16 @@ public sealed class RemoteLoaderProxy : ReceiveActor, IWithUnboundedStash
     private void Gone()
     {
         Receive<Terminated>(m => m.ActorRef.Equals(_endpoint), _ => Stop($"loader node {_loaderNode.Node} is gone"));
-        Receive<PeerGone>(m => Stop(m.Reason));
-        Receive<LinkLost>(m => Stop($"the data channel from {m.Peer} failed: {m.Reason}"));
-        Receive<Detached>(m => Stop($"the loader endpoint detached: {m.Reason}"));
+        Receive<PeerGone>(m => Stop(m.Reason, connectionLost: true));
+        Receive<LinkLost>(m => Stop($"the data channel from {m.Peer} failed: {m.Reason}", connectionLost: true));
+        Receive<Detached>(m => Stop($"the loader endpoint detached: {m.Reason}", connectionLost: true));
     }
 
-    private void Stop(string reason)
+    /// <param name="connectionLost">The loader may still be there (not its endpoint's death): the run host may attach again.</param>
+    private void Stop(string reason, bool connectionLost = false)
     {
         _log.Warning("loader proxy {0}: {1}", Self.Path.Name, reason);
+        if (connectionLost) Context.Parent.Tell(new LoaderConnectionLost(_endpoint, _loaderNode, reason));
         Context.Stop(Self);
     }
 

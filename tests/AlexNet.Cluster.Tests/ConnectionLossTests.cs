@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using AlexNet.Cluster.Hosting;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace AlexNet.Cluster.Tests;
+
+/// <summary>
+/// A loader node whose data connection to the coordinator's node is cut while the node stays in the cluster (a
+/// network cut, a NAT or firewall dropping the connection) is attached again, and the run goes on with it. Before,
+/// its proxy stopped and nothing attached it again: with no other loader the run waited until step-timeout and
+/// failed; with others it ran on without that node's loaders for good.
+/// </summary>
+public sealed class ConnectionLossTests(UndisturbedRun undisturbed, ITestOutputHelper output) : IClassFixture<UndisturbedRun>, IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
+    private readonly NodeFleet _fleet = new("alexnet-connection-loss-", output);
+
+    public void Dispose() => _fleet.Dispose();
+
+    [Fact]
+    public void A_loader_node_whose_data_connection_is_cut_is_attached_again_and_the_run_finishes_as_if_undisturbed()
+    {
+        var checkpoints = Path.Combine(_fleet.Dir, "checkpoints");
+        int port = NodeProcess.FreePort(), dataPort = NodeProcess.FreePort();
+        // The coordinator's node has the towers too, so the loader node's is the only connection into its data
+        // channel, and it comes through the relay: peers are told the relay's port (--data-public-port).
+        using var relay = new TcpRelay(dataPort);
+        var coordinator = _fleet.Start("coordinator", NodeFleet.NodeArgs("coordinator,tower", port, null).Concat(UndisturbedRun.Options(_fleet.Dir))
+            .Concat(new[] { "--devices", "cpu,cpu", "--data-port", dataPort.ToString(), "--data-public-port", relay.Port.ToString(),
+                "--checkpoint-dir", checkpoints, "--report", "report.json" }));
+        // The only loader, slowed (80 ms an image) so that the run is still going when the test cuts.
+        var loader = _fleet.Start("loader", NodeFleet.NodeArgs("loader", 0, $"akka.tcp://alexnet@127.0.0.1:{port}")
+            .Concat(UndisturbedRun.Options(_fleet.Dir)).Concat(new[] { "--loader-read-delay", "80ms" }));
+
+        Assert.True(coordinator.WaitFor(l => l.StartsWith("step       3 "), Patience), "the run did not reach step 3");
+        int before = coordinator.LineCount;
+        var clock = Stopwatch.StartNew();
+        int cut = relay.Cut();
+        output.WriteLine($"cut {cut} connection(s) after step {coordinator.LastStep()}");
+        Assert.Equal(1, cut);
+
+        int lost = coordinator.WaitForLine(l => l.Contains("the node is still in the cluster: attaching it again in 1 s"), Patience, before);
+        Assert.True(lost >= 0, "the lost connection was not noticed");
+        output.WriteLine($"noticed {clock.Elapsed.TotalSeconds:F1} s after the cut");
+        int again = coordinator.WaitForLine(l => l.Contains("attached again"), Patience, lost);
+        Assert.True(again >= 0, "the loader was not attached again");
+        output.WriteLine($"attached again {clock.Elapsed.TotalSeconds:F1} s after the cut");
+        Assert.True(coordinator.WaitFor(l => l.StartsWith("step "), Patience, again), "no step after the loader was attached again");
+        output.WriteLine($"first step {clock.Elapsed.TotalSeconds:F1} s after the cut");
+        Assert.Equal(2, relay.Connections); // the loader node connected anew, through the relay
+
+        Assert.Equal(0, coordinator.WaitForExit(Patience));
+        Assert.Equal(0, loader.WaitForExit(Patience));
+        var report = RunReport.Read(Path.Combine(_fleet.Dir, "report.json"));
+        Assert.True(report.Succeeded, report.Summary);
+        Assert.Single(report.Starts); // no rollback: the run waited for its loader and went on
+        var metrics = File.ReadAllLines(Path.Combine(checkpoints, "run", "metrics.csv")).Where(l => l.StartsWith("step,")).Select(l => l.Split(',')[1]);
+        Assert.Equal(Enumerable.Range(1, UndisturbedRun.Steps).Select(i => i.ToString()), metrics);
+        double difference = undisturbed.LargestDifference(checkpoints);
+        output.WriteLine($"largest difference from the undisturbed run's weights and momentum: {difference}");
+        Assert.True(difference == 0, $"the final weights differ from the undisturbed run's by up to {difference}");
+    }
+}

@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace AlexNet.Cluster.Tests;
+
+/// <summary>
+/// A TCP relay on loopback: whatever connects to <see cref="Port"/> is connected through to the target port.
+/// <see cref="Cut"/> drops every connection open at that moment, as a network cut or a NAT forgetting them
+/// would, while new connections still get through.
+/// </summary>
+internal sealed class TcpRelay : IDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly int _target;
+    private readonly List<(TcpClient From, TcpClient To)> _pairs = new();
+    private readonly CancellationTokenSource _stop = new();
+
+    public int Port { get; }
+
+    /// <summary>How many connections came through so far.</summary>
+    public int Connections { get; private set; }
+
+    public TcpRelay(int target)
+    {
+        _target = target;
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _ = AcceptAsync();
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient from;
+            try { from = await _listener.AcceptTcpClientAsync(_stop.Token); }
+            catch (Exception) { return; }
+            var to = new TcpClient();
+            try { await to.ConnectAsync(IPAddress.Loopback, _target); }
+            catch (SocketException) { from.Dispose(); to.Dispose(); continue; }
+            lock (_pairs) { _pairs.Add((from, to)); Connections++; }
+            _ = PumpAsync(from, to);
+            _ = PumpAsync(to, from);
+        }
+    }
+
+    private static async Task PumpAsync(TcpClient source, TcpClient sink)
+    {
+        try { await source.GetStream().CopyToAsync(sink.GetStream()); }
+        catch (Exception) { } // cut, or the other side closed
+        source.Dispose();
+        sink.Dispose();
+    }
+
+    /// <summary>Closes both ends of every open connection; returns how many there were.</summary>
+    public int Cut()
+    {
+        lock (_pairs)
+        {
+            int n = _pairs.Count;
+            foreach (var (from, to) in _pairs)
+            {
+                try { if (from.Client is { } socket) socket.LingerState = new LingerOption(true, 0); } // a reset, as a cut connection gets
+                catch (ObjectDisposedException) { } // ended already
+                from.Dispose();
+                to.Dispose();
+            }
+            _pairs.Clear();
+            return n;
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        Cut();
+    }
+}
