@@ -144,6 +144,28 @@ public sealed class DataChannelTests : TestKit, IDisposable
         Assert.Equal(_client.Node, lost.Peer);
     }
 
+    /// <summary>
+    /// A link's end that only writes learns that the peer closed the connection at once, not at its next write (a
+    /// write into a connection closed at the far end may even succeed): a loader endpoint can then be attached anew.
+    /// </summary>
+    [Fact]
+    public void A_link_whose_peer_closes_the_connection_fails_at_once_without_writing()
+    {
+        _peers.Admit(_client);
+        var probe = CreateTestProbe();
+        _endpoints.Register("/user/tower-0", probe.Ref);
+        var (link, failure) = Connect(_client);
+        using (link)
+        {
+            Assert.True(link.Send("/user/tower-0", new WireBackwardSegment(3, AlexNet.Model.Segment.Fc8, Samples.Blob())));
+            probe.ExpectMsg<WireBackwardSegment>(TimeSpan.FromSeconds(20)); // connected and admitted
+            _listener.Dispose(); // the peer goes away: its end of the connection closes
+            Assert.True(failure.Task.Wait(TimeSpan.FromSeconds(10)), "the link did not notice the closed connection");
+            Assert.Contains("the peer closed the connection", failure.Task.Result);
+            Assert.False(link.Send("/user/tower-0", new WireBackwardSegment(4, AlexNet.Model.Segment.Fc8, Samples.Blob())), "a failed link took a message");
+        }
+    }
+
     [Fact]
     public void A_frame_of_an_unknown_kind_closes_the_connection()
     {

@@ -34,7 +34,8 @@ public sealed record RunSetup(
 /// the data and initialises the towers) → Running → (Recovering → Starting → Running)* → Ending → Ended,
 /// Checkpointing → HandedOver when its own node is stopped by a signal, and Checkpointing → Recovering when
 /// a tower node of the run is (either way the run is checkpointed first). The states are here; enlisting and
-/// withdrawing nodes in RunHost.Membership.cs, starting coordinators and recovering in RunHost.Recovery.cs,
+/// withdrawing nodes in RunHost.Membership.cs, attaching loaders again after a lost connection in
+/// RunHost.LoaderLinks.cs, starting coordinators and recovering in RunHost.Recovery.cs,
 /// nodes stopped by a signal in RunHost.Leaving.cs, the end in RunHost.Ending.cs.
 /// </summary>
 public sealed partial class RunHost : ReceiveActor, IWithTimers
