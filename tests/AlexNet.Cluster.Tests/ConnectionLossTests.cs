@@ -9,7 +9,8 @@ namespace AlexNet.Cluster.Tests;
 /// A loader node whose data connection to the coordinator's node is cut while the node stays in the cluster (a
 /// network cut, a NAT or firewall dropping the connection) is attached again, and the run goes on with it. Before,
 /// its proxy stopped and nothing attached it again: with no other loader the run waited until step-timeout and
-/// failed; with others it ran on without that node's loaders for good.
+/// failed; with others it ran on without that node's loaders for good. A tower node's cut connection costs a rollback:
+/// the node is enlisted again and the run resumes on its towers from the newest checkpoint.
 /// </summary>
 public sealed class ConnectionLossTests(UndisturbedRun undisturbed, ITestOutputHelper output) : IClassFixture<UndisturbedRun>, IDisposable
 {
@@ -55,6 +56,44 @@ public sealed class ConnectionLossTests(UndisturbedRun undisturbed, ITestOutputH
         var report = RunReport.Read(Path.Combine(_fleet.Dir, "report.json"));
         Assert.True(report.Succeeded, report.Summary);
         Assert.Single(report.Starts); // no rollback: the run waited for its loader and went on
+        AssertEveryStepOnceAndUndisturbed(checkpoints);
+    }
+
+    [Fact]
+    public void A_tower_node_whose_data_connection_is_cut_is_enlisted_again_and_the_run_resumes_on_it_from_the_last_checkpoint()
+    {
+        var checkpoints = Path.Combine(_fleet.Dir, "checkpoints");
+        int port = NodeProcess.FreePort(), dataPort = NodeProcess.FreePort();
+        // The loader is on the coordinator's node, so the coordinator's node connects to the tower node alone, through the relay.
+        using var relay = new TcpRelay(dataPort);
+        var coordinator = _fleet.Start("coordinator", NodeFleet.NodeArgs("coordinator,loader", port, null).Concat(UndisturbedRun.Options(_fleet.Dir))
+            .Concat(new[] { "--checkpoint-dir", checkpoints, "--report", "report.json", "--loader-read-delay", "80ms" }));
+        var towers = _fleet.Start("towers", NodeFleet.NodeArgs("tower", 0, $"akka.tcp://alexnet@127.0.0.1:{port}").Concat(UndisturbedRun.Options(_fleet.Dir))
+            .Concat(new[] { "--devices", "cpu,cpu", "--data-port", dataPort.ToString(), "--data-public-port", relay.Port.ToString() }));
+
+        Assert.True(coordinator.WaitFor(l => l.StartsWith("step       5 "), Patience), "the run did not reach step 5");
+        int before = coordinator.LineCount;
+        var clock = Stopwatch.StartNew();
+        int cut = relay.Cut();
+        output.WriteLine($"cut {cut} connection(s) after step {coordinator.LastStep()}");
+        Assert.Equal(1, cut);
+        int resumed = coordinator.WaitForLine(l => l.Contains("resuming the run with 2 tower(s)"), Patience, before);
+        Assert.True(resumed >= 0, "the run did not resume");
+        Assert.True(coordinator.WaitFor(l => l.StartsWith("step "), Patience, resumed), "no step after the run resumed");
+        output.WriteLine($"first step {clock.Elapsed.TotalSeconds:F1} s after the cut");
+        Assert.Equal(2, relay.Connections); // the coordinator's node connected anew, through the relay
+
+        Assert.Equal(0, coordinator.WaitForExit(Patience));
+        Assert.Equal(0, towers.WaitForExit(Patience));
+        var report = RunReport.Read(Path.Combine(_fleet.Dir, "report.json"));
+        Assert.True(report.Succeeded, report.Summary);
+        Assert.Equal(2, report.Starts.Count); // one rollback, on the same node's towers
+        output.WriteLine($"the run resumed from step {report.Starts.Last().FromStep}");
+        AssertEveryStepOnceAndUndisturbed(checkpoints);
+    }
+
+    private void AssertEveryStepOnceAndUndisturbed(string checkpoints)
+    {
         var metrics = File.ReadAllLines(Path.Combine(checkpoints, "run", "metrics.csv")).Where(l => l.StartsWith("step,")).Select(l => l.Split(',')[1]);
         Assert.Equal(Enumerable.Range(1, UndisturbedRun.Steps).Select(i => i.ToString()), metrics);
         double difference = undisturbed.LargestDifference(checkpoints);

@@ -149,7 +149,7 @@ public sealed class DataChannelTests : TestKit, IDisposable
     /// write into a connection closed at the far end may even succeed): a loader endpoint can then be attached anew.
     /// </summary>
     [Fact]
-    public void A_link_whose_peer_closes_the_connection_fails_at_once_without_writing()
+    public async Task A_link_whose_peer_closes_the_connection_fails_at_once_without_writing()
     {
         _peers.Admit(_client);
         var probe = CreateTestProbe();
@@ -160,8 +160,8 @@ public sealed class DataChannelTests : TestKit, IDisposable
             Assert.True(link.Send("/user/tower-0", new WireBackwardSegment(3, AlexNet.Model.Segment.Fc8, Samples.Blob())));
             probe.ExpectMsg<WireBackwardSegment>(TimeSpan.FromSeconds(20)); // connected and admitted
             _listener.Dispose(); // the peer goes away: its end of the connection closes
-            Assert.True(failure.Task.Wait(TimeSpan.FromSeconds(10)), "the link did not notice the closed connection");
-            Assert.Contains("the peer closed the connection", failure.Task.Result);
+            var reason = await failure.Task.WaitAsync(TimeSpan.FromSeconds(10)); // TimeoutException: the closed connection went unnoticed
+            Assert.Contains("the peer closed the connection", reason);
             Assert.False(link.Send("/user/tower-0", new WireBackwardSegment(4, AlexNet.Model.Segment.Fc8, Samples.Blob())), "a failed link took a message");
         }
     }

@@ -101,7 +101,7 @@ public sealed partial class RunHost
             Answer("the coordinator stopped unexpectedly");
             End(new TrainingFailed("the coordinator stopped unexpectedly"));
         });
-        Receive<Terminated>(m => { _towerProxies.Remove(m.ActorRef); ForgetLoaderProxy(m.ActorRef); });
+        Receive<Terminated>(m => { ForgetTowerProxy(m.ActorRef); ForgetLoaderProxy(m.ActorRef); });
         Receive<object>(_ => Sender.Equals(_coordinator), _onEvent); // its last progress events
         ReceiveAny(_ => { });
     }

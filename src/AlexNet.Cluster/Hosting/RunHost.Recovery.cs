@@ -22,6 +22,8 @@ public sealed partial class RunHost
         Timers.Cancel("gather");
         Timers.Cancel("recovery");
         _generation++;
+        _towerNodes.Clear();
+        _stoppedTowerNodes.Clear();
         var towers = new List<IActorRef>();
         for (int t = 0; t < k; t++)
         {
@@ -29,6 +31,7 @@ public sealed partial class RunHost
             var proxy = Context.ActorOf(RemoteTowerProxy.Props(t, seat, node, _setup.Channel, _setup.DataChannel, _setup.Precision, _setup.PixelBuffers), $"tower-{t}-{_generation}");
             Context.Watch(proxy);
             _towerProxies[proxy] = (t, seat, node);
+            _towerNodes[t] = node.Node;
             towers.Add(proxy);
             Notice($"tower {t}: {seat.Device} on {node.Node}");
         }
@@ -54,8 +57,16 @@ public sealed partial class RunHost
     /// attached again), ask the lost tower's node to offer itself again in case it is still there,
     /// and wait for K towers. Otherwise the run ends.
     /// </summary>
-    private void OnTowerLost(TowerLostFailure lost) =>
-        Pause(lost.Reason, _towerProxies.Values.Where(p => p.Index == lost.Tower).Select(p => p.Node.Node).FirstOrDefault(), planned: false);
+    private void OnTowerLost(TowerLostFailure lost) => Pause(lost.Reason, _towerNodes.GetValueOrDefault(lost.Tower), planned: false);
+
+    /// <summary>
+    /// A tower proxy stopped (Terminated), usually just before the coordinator reports its tower lost: its node is
+    /// remembered, so that the recovery asks it to offer itself again if it is still there (its connection cut).
+    /// </summary>
+    private void ForgetTowerProxy(IActorRef proxy)
+    {
+        if (_towerProxies.Remove(proxy, out var p)) _stoppedTowerNodes.Add(p.Node.Node);
+    }
 
     /// <summary>
     /// Stops the coordinator and every tower proxy and waits for K towers, from the surviving nodes'
@@ -87,7 +98,11 @@ public sealed partial class RunHost
         Context.Unwatch(_coordinator);
         Context.Stop(_coordinator);
         _coordinator = ActorRefs.Nobody;
-        var survivors = _towerProxies.Values.Where(p => p.Node.Node != lostNode && !_leaving.Contains(p.Node.Node) && _offered.Contains(p.Node.Node))
+        // Nodes whose towers' proxies stopped (the lost one, and any other whose connection also ended) start afresh:
+        // asked below to offer themselves again, in case they are still there.
+        var restarted = new HashSet<string>(_stoppedTowerNodes);
+        if (lostNode is not null) restarted.Add(lostNode);
+        var survivors = _towerProxies.Values.Where(p => !restarted.Contains(p.Node.Node) && !_leaving.Contains(p.Node.Node) && _offered.Contains(p.Node.Node))
             .OrderBy(p => p.Index).Select(p => (p.Seat, p.Node)).ToList();
         foreach (var proxy in _towerProxies.Keys)
         {
@@ -103,13 +118,12 @@ public sealed partial class RunHost
             Context.Stop(proxy);
         }
         _freeTowers.InsertRange(0, survivors);
-        if (lostNode is not null)
+        foreach (var node in restarted)
         {
-            _freeTowers.RemoveAll(t => t.Node.Node == lostNode);
-            _offered.Remove(lostNode);
-            if (!_leaving.Contains(lostNode))
-                foreach (var address in _members.Where(a => a.ToString() == lostNode))
-                    NodeHost(address).Tell(new Enlist(Self, _setup.Profile, _setup.Channel));
+            _freeTowers.RemoveAll(t => t.Node.Node == node);
+            if (!_offered.Remove(node) || _leaving.Contains(node)) continue; // gone or leaving: not asked
+            foreach (var address in _members.Where(a => a.ToString() == node))
+                NodeHost(address).Tell(new Enlist(Self, _setup.Profile, _setup.Channel));
         }
         bool hasCheckpoint = new CheckpointStore(dir).Folders().Any();
         bool noLoader = _freeLoaders.Count + _loaderProxies.Count == 0;

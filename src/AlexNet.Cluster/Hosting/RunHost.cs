@@ -51,6 +51,8 @@ public sealed partial class RunHost : ReceiveActor, IWithTimers
     private readonly List<(IActorRef Endpoint, ChannelPoint Node)> _freeLoaders = new();
     private readonly Dictionary<IActorRef, (int Index, TowerSeat Seat, ChannelPoint Node)> _towerProxies = new();
     private readonly Dictionary<IActorRef, string> _loaderProxies = new();
+    private readonly Dictionary<int, string> _towerNodes = new(); // tower index → its node, for the current coordinator
+    private readonly HashSet<string> _stoppedTowerNodes = new(); // nodes whose tower proxy stopped on its own since then
     private int _loaderSerial;
     private int _generation; // coordinators started so far (1 + recoveries + releases)
     private int _releases; // restarts for a tower node that left in order: not counted against max-restarts
@@ -168,7 +170,7 @@ public sealed partial class RunHost : ReceiveActor, IWithTimers
     private void Outcomes()
     {
         Receive<Terminated>(m => m.ActorRef.Equals(_coordinator), _ => End(new TrainingFailed("the coordinator stopped unexpectedly")));
-        Receive<Terminated>(m => { _towerProxies.Remove(m.ActorRef); ForgetLoaderProxy(m.ActorRef); });
+        Receive<Terminated>(m => { ForgetTowerProxy(m.ActorRef); ForgetLoaderProxy(m.ActorRef); });
         Receive<object>(_ => !Sender.Equals(_coordinator), _ => { }); // late events of a coordinator stopped for a recovery
         Receive<TowerLostFailure>(OnTowerLost);
         Receive<LoaderDropped>(OnLoaderDropped);
@@ -192,7 +194,7 @@ public sealed partial class RunHost : ReceiveActor, IWithTimers
         Receive<RecoveryTimedOut>(m => End(new TrainingFailed(
             $"{m.Lost}; waited {_setup.Recovery.WaitForTowers} for {_setup.Model.Towers} tower(s) to resume with, but only {_freeTowers.Count} " +
             $"(and {_freeLoaders.Count + _loaderProxies.Count} loader(s)) were there (alexnet.cluster.recovery.wait-for-towers)")));
-        Receive<Terminated>(m => { _towerProxies.Remove(m.ActorRef); ForgetLoaderProxy(m.ActorRef); });
+        Receive<Terminated>(m => { ForgetTowerProxy(m.ActorRef); ForgetLoaderProxy(m.ActorRef); });
         ReceiveAny(_ => { }); // late events of the stopped coordinator
     }
 
