@@ -43,13 +43,16 @@
 #                 (0 if the run finished meanwhile); the other resumes from that checkpoint; restarted likewise
 #   With --standby, 24 % of the draws are one of these two, made only once the other coordinator node has been
 #   enlisted by the run host ("coordinator node ... joined: it would take the run over"); otherwise none is drawn.
+#   A coordinator node found exited while the run goes on (a restarted one that could not join) is started again
+#   before the next disturbance, as a supervisor would; its exit 1 still fails the soak.
 # Each is printed with its time, the step it landed on and how long the run paused (from the first signal
 # to the first step trained after the run resumed; for a disturbance that did not pause it, to the next step).
 #
 # Checks, exit 0 only when all hold: the run finished all N steps (on whichever coordinator node); the run
 # trained again within PATIENCE after every disturbance; every node exited 0, or 137 (SIGKILL) / 143 (SIGTERM)
 # where this script killed or drained it (a drained node, coordinator nodes included, exits 143 once it has left;
-# one whose last line says the run finished: 0 or 143), and none was left running; every step 1..N appears exactly once in
+# one whose last line says the run finished: 0 or 143), and none was left running (a node restarted after the run
+# had finished may exit 1, "could not join" or "the actor system stopped": a note); every step 1..N appears exactly once in
 # DIR/ck/run/metrics.csv; and the final checkpoint's tower-*.safetensors have the same SHA-256 as those of
 # the undisturbed run (IDENTICAL). Exit 1 otherwise (the summary says which check failed), 2 for bad usage.
 #
@@ -161,12 +164,18 @@ signal_node() {
   fi
 }
 
+# restart_node NAME: start it again. Noted for the checks: "PID TIME" in DIR/started (when this process was
+# started) and "PID LOG" in DIR/logs (where the previous process's log went: NAME.log.TIME).
 restart_node() {
   if ! coordinator_up; then say "$1 not restarted: the run has ended"; return; fi
-  local at; at=$(now)
-  cluster restart "$1"
+  local at old; at=$(now); old="$(cat "$dir/$1.pid")"
+  cluster restart "$1" || return
+  echo "$old $(ls "$dir/$1".log.[0-9]* | sort | tail -n 1)" >> "$dir/logs" # NAME.log.MILLISECONDS: the newest is the last
+  echo "$(cat "$dir/$1.pid") $at" >> "$dir/started"
   [[ "$1" == coordinator* ]] && follow "$1" "$at"
 }
+# log_of PID NAME: that process's log
+log_of() { local l; l="$(awk -v p="$1" '$1 == p { print $2 }' "$dir/logs" 2>/dev/null)"; echo "${l:-$dir/$2.log}"; }
 
 # disturb KIND NODE DELAY: one disturbance, start to end (the restart included)
 disturb() {
@@ -237,6 +246,11 @@ while [[ -n "$first" ]] && coordinator_up; do
   rnd "$gap_min" "$gap_max"; gap=$R
   for ((i = 0; i < gap * 2; i++)); do coordinator_up || break; sleep 0.5; done
   coordinator_up || break
+  # A coordinator node that exited while the run goes on (a restarted one that could not join: see the checks)
+  # is started again, as a supervisor would, so that there is a standby again; its exit stays a failure.
+  for c in "${coordinators[@]}"; do
+    if ! running "$c"; then say "$c exited while the run goes on ($(tail -n 1 "$dir/$c.log" | cut -c1-120)): restarting it"; restart_node "$c"; fi
+  done
   kinds=(); targets=(); delays=()
   coord_roll=100; if [[ $standby == 1 ]]; then rnd 0 99; coord_roll=$R; fi
   hosting="$(host)"
@@ -323,15 +337,22 @@ declare -A expected=()
 exits=()
 touch "$dir/exit-codes"
 notes=()
+finished_at="$(awk '$2 == "finished:" { print $1; exit }' "$dir/coordinator.timed")"
+declare -A started_at=()
+[[ -f "$dir/started" ]] && while read -r pid at; do started_at[$pid]=$at; done < "$dir/started"
 while read -r time name pid code; do
   want="${expected[$pid]:-0}"
   exits+=("$name (pid $pid) $code")
-  if [[ "$code" == 1 && "$want" == 0 ]] && tail -n 1 "$dir/$name.log" | grep -q "could not join the cluster through"; then
-    # Restarted as the coordinator's node was shutting down: nothing was left to join (join-timeout).
-    notes+=("$name (pid $pid) was restarted as the run ended and exited 1 after join-timeout: nothing was left to join")
+  log="$(log_of "$pid" "$name")"; last="$(tail -n 1 "$log")"
+  if [[ "$code" == 1 && "$want" == 0 && -n "$finished_at" && -n "${started_at[$pid]:-}" ]] &&
+     awk "BEGIN { exit !(${started_at[$pid]} >= $finished_at) }" &&
+     echo "$last" | grep -qE "could not join the cluster through|the actor system stopped"; then
+    # Restarted after the run had finished, as the coordinator's node shut down: nothing was left to join
+    # (join-timeout), or it joined as the cluster shut down and was downed ("the actor system stopped").
+    notes+=("$name (pid $pid) was restarted after the run had finished and exited 1: $last")
     continue
   fi
-  [[ " $want " == *" $code "* ]] || failures+=("$name (pid $pid) exited $code at $time, expected $(echo "$want" | sed 's/ / or /g'); see $dir/$name.log*")
+  [[ " $want " == *" $code "* ]] || failures+=("$name (pid $pid) exited $code at $time, expected $(echo "$want" | sed 's/ / or /g'): $last ($log)")
 done < "$dir/exit-codes"
 
 # metrics.csv: every step once.
