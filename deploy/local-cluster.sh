@@ -94,7 +94,10 @@ running() {
   [[ -f "$1" ]] || return 1
   local pid; pid="$(cat "$1")"
   kill -0 "$pid" 2>/dev/null || return 1
-  [[ "$(sed -E 's/^.*\) (.).*$/\1/' "/proc/$pid/stat" 2>/dev/null)" != Z ]]
+  # No stat (reaped between the two checks): not running. An empty state counted as running before, which can
+  # make a restart right after a kill refuse it (seen once: "coordinator is still running").
+  local state; state="$(sed -E 's/^.*\) (.).*$/\1/' "/proc/$pid/stat" 2>/dev/null)"
+  [[ -n "$state" && "$state" != Z && "$state" != X ]]
 }
 
 address() { echo "akka.tcp://alexnet@127.0.0.1:$1"; }
