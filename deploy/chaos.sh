@@ -56,9 +56,10 @@
 # DIR/ck/run/metrics.csv; and the final checkpoint's tower-*.safetensors have the same SHA-256 as those of
 # the undisturbed run (IDENTICAL). Exit 1 otherwise (the summary says which check failed), 2 for bad usage.
 #
-# How long: on this 2-core machine (shared), about 4 steps/s disturbed, so 600 steps take about 4-5
-# minutes plus the pauses, and the undisturbed run afterwards about half as long; --steps 4000 soaks for
-# about 25 minutes. Runs at most one cluster: don't start two at once on the same --port or --dir.
+# How long: on this 2-core machine (shared), 2026-11-30, beside other work (load average 12-19): --standby
+# --steps 12000 trained for 568 s and 820 s disturbed (15-21 steps/s, pauses included), and the undisturbed run
+# afterwards took 340-350 s; --steps 600 is over in about a minute, too soon for many disturbances. Runs at most
+# one cluster: don't start two at once on the same --port (with --standby, P+1 too) or --dir.
 #
 # The program: $ALEXNET if set (a command), else the Release build of this checkout, as local-cluster.sh.
 set -uo pipefail
