@@ -97,6 +97,24 @@ public sealed partial class RunHost
         _freeLoaders.Any(l => l.Endpoint.Equals(endpoint)) ||
         _loaderProxies.Keys.Concat(_attaching.Keys).Any(p => !p.Equals(except) && _loaderSeats.TryGetValue(p, out var s) && s.Endpoint.Equals(endpoint));
 
+    /// <summary>
+    /// Stops, unwatched, the loader proxies of the nodes <paramref name="ofNode"/> picks: the run's and those still attaching
+    /// (<paramref name="attachingOnly"/>: only these). Returns how many.
+    /// </summary>
+    private int StopLoaderProxies(Func<string, bool> ofNode, bool attachingOnly = false)
+    {
+        var proxies = _attaching.Where(p => ofNode(p.Value.Node.Node)).Select(p => p.Key)
+            .Concat(attachingOnly ? Enumerable.Empty<IActorRef>() : _loaderProxies.Where(p => ofNode(p.Value)).Select(p => p.Key)).ToList();
+        foreach (var proxy in proxies)
+        {
+            _loaderProxies.Remove(proxy);
+            _attaching.Remove(proxy);
+            Context.Unwatch(proxy);
+            Context.Stop(proxy);
+        }
+        return proxies.Count;
+    }
+
     /// <summary>A loader proxy stopped (Terminated): forgotten wherever it was.</summary>
     private void ForgetLoaderProxy(IActorRef proxy)
     {

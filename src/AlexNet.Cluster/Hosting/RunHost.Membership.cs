@@ -74,12 +74,7 @@ public sealed partial class RunHost
         var node = member.Address.ToString();
         _offered.Remove(node);
         _withdrawnLoaderNodes.Remove(node); // if it comes back, its loaders are welcome again
-        foreach (var proxy in _attaching.Where(p => p.Value.Node.Node == node).Select(p => p.Key).ToList())
-        {
-            _attaching.Remove(proxy);
-            Context.Unwatch(proxy);
-            Context.Stop(proxy);
-        }
+        StopLoaderProxies(n => n == node, attachingOnly: true); // the run's own are withdrawn below, with the coordinator told
         _freeTowers.RemoveAll(t => t.Node.Node == node);
         _freeLoaders.RemoveAll(l => l.Node.Node == node);
         foreach (var (proxy, _) in _loaderProxies.Where(p => p.Value == node).ToList())

@@ -111,12 +111,7 @@ public sealed partial class RunHost
         }
         _towerProxies.Clear();
         // Loaders of nodes that are leaving would be handed to the next coordinator only to drop out.
-        foreach (var proxy in _loaderProxies.Where(p => _leaving.Contains(p.Value)).Select(p => p.Key).ToList())
-        {
-            _loaderProxies.Remove(proxy);
-            Context.Unwatch(proxy);
-            Context.Stop(proxy);
-        }
+        StopLoaderProxies(_leaving.Contains);
         _freeTowers.InsertRange(0, survivors);
         foreach (var node in restarted)
         {
@@ -145,16 +140,8 @@ public sealed partial class RunHost
     {
         if (!_loaderProxies.TryGetValue(m.Loader, out var node)) return;
         _withdrawnLoaderNodes.Add(node); // not attached again after a lost connection either (RunHost.LoaderLinks.cs)
-        var proxies = _loaderProxies.Where(p => p.Value == node).Select(p => p.Key)
-            .Concat(_attaching.Where(p => p.Value.Node.Node == node).Select(p => p.Key)).ToList();
-        foreach (var proxy in proxies)
-        {
-            _loaderProxies.Remove(proxy);
-            _attaching.Remove(proxy);
-            Context.Unwatch(proxy);
-            Context.Stop(proxy);
-        }
-        Notice($"loader node {node} withdrawn from the run ({proxies.Count} loader(s)): data loader {m.Loader.Path.Name} {m.Reason}; " +
+        int stopped = StopLoaderProxies(n => n == node);
+        Notice($"loader node {node} withdrawn from the run ({stopped} loader(s)): data loader {m.Loader.Path.Name} {m.Reason}; " +
                "its loaders come back only if the node rejoins the cluster", isError: true);
     }
 }
