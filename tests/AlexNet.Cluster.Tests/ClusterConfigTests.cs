@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using AlexNet.Actors.Hosting;
+using AlexNet.Cluster.Channel;
 using AlexNet.Cluster.Hosting;
 using Xunit;
 
@@ -81,6 +82,27 @@ public sealed class ClusterConfigTests
         var e = Assert.Throws<ConfigurationFileException>(() =>
             ClusterSettings.From(Layered(new Dictionary<string, string> { [$"alexnet.cluster.data-channel.{key}"] = value })));
         Assert.Contains($"alexnet.cluster.data-channel.{key} = {value}: expected", e.Message);
+    }
+
+    [Fact]
+    public void The_data_channel_s_heartbeats_default_to_1_s_with_10_s_of_silence_and_come_from_their_keys()
+    {
+        Assert.Equal(new LinkLiveness(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10)), ClusterSettings.From(Layered(new Dictionary<string, string>())).DataChannel.Liveness);
+        var set = ClusterSettings.From(Layered(new Dictionary<string, string>
+        {
+            ["alexnet.cluster.data-channel.heartbeat-interval"] = "250ms", ["alexnet.cluster.data-channel.silence-timeout"] = "3s",
+        }));
+        Assert.Equal(new LinkLiveness(TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(3)), set.DataChannel.Liveness);
+    }
+
+    [Theory]
+    [InlineData("heartbeat-interval", "0s", "expected a positive duration")]
+    [InlineData("silence-timeout", "1500ms", "expected at least twice alexnet.cluster.data-channel.heartbeat-interval (1s)")]
+    public void A_silence_timeout_a_late_heartbeat_could_reach_is_refused_naming_the_key(string key, string value, string expected)
+    {
+        var e = Assert.Throws<ConfigurationFileException>(() =>
+            ClusterSettings.From(Layered(new Dictionary<string, string> { [$"alexnet.cluster.data-channel.{key}"] = value })));
+        Assert.Contains($"alexnet.cluster.data-channel.{key} = {value}: {expected}", e.Message);
     }
 
     [Fact]

@@ -186,8 +186,50 @@ public sealed class DataChannelTests : TestKit, IDisposable
         stream.Write(header);
         stream.Write(payload.ToArray());
         stream.ReadTimeout = 20_000;
-        Assert.Equal(0, stream.Read(new byte[1])); // closed by the server
+        int read;
+        var one = new byte[1];
+        while ((read = stream.Read(one)) == 1) Assert.Equal(FrameFormat.Heartbeat, one[0]); // heartbeats until the close
+        Assert.Equal(0, read); // closed by the server
         probe.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         lock (_log) Assert.Contains(_log, l => l.Contains("unknown message kind"));
+    }
+
+    /// <summary>
+    /// A connection black-holed by the network (no close or reset reaches either end) ends within the silence timeout
+    /// at both ends, while an idle but live one is kept by the heartbeats. Before, the writing end waited for ever (a
+    /// step timed out after step-timeout) and the reading end's thread stayed blocked.
+    /// </summary>
+    [Fact]
+    public async Task A_silent_connection_ends_at_both_ends_within_the_silence_timeout_and_an_idle_live_one_does_not()
+    {
+        var liveness = new LinkLiveness(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1));
+        var (peers, endpoints) = (new PeerDirectory(), new EndpointRegistry());
+        using var listener = new ChannelListener("127.0.0.1", 0, peers, endpoints, MessageCodec.Default, (ExtendedActorSystem)Sys,
+            1 << 26, TimeSpan.FromSeconds(5), _ => { }, liveness: liveness);
+        var closed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        listener.Start((_, reason) => closed.TrySetResult(reason));
+        using var relay = new TcpRelay(listener.Port);
+        peers.Admit(_client);
+        var probe = CreateTestProbe();
+        endpoints.Register("/user/tower-0", probe.Ref);
+        var failure = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var server = new ChannelPoint("akka.tcp://alexnet@127.0.0.1:5000", "127.0.0.1", relay.Port, PeerDirectory.NewToken());
+        using var link = new PeerLink(_client, server, MessageCodec.Default, TimeSpan.FromSeconds(10), (_, reason) => failure.TrySetResult(reason), liveness);
+
+        Assert.True(link.Send("/user/tower-0", new WireBackwardSegment(3, AlexNet.Model.Segment.Fc8, Samples.Blob())));
+        probe.ExpectMsg<WireBackwardSegment>(TimeSpan.FromSeconds(20)); // connected and admitted
+        await Task.Delay(TimeSpan.FromSeconds(3)); // idle for three silence timeouts: heartbeats only
+        Assert.False(failure.Task.IsCompleted, "an idle live link failed");
+        Assert.False(closed.Task.IsCompleted, "the listener closed an idle live connection");
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(1, relay.Freeze());
+        Assert.True(link.Send("/user/tower-0", new WireBackwardSegment(4, AlexNet.Model.Segment.Fc8, Samples.Blob()))); // lost in the hole
+        var reason = await failure.Task.WaitAsync(TimeSpan.FromSeconds(10)); // TimeoutException: the black hole went unnoticed
+        Assert.Contains("nothing heard from the peer for 1 s", reason);
+        var serverReason = await closed.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains("nothing arrived for 1 s", serverReason);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"noticed only after {clock.Elapsed.TotalSeconds:F1} s");
+        probe.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
     }
 }

@@ -47,6 +47,9 @@ internal sealed class NodeProcess : IDisposable
     /// <summary>How many output lines have arrived so far.</summary>
     public int LineCount { get { lock (_gate) return _lines.Count; } }
 
+    /// <summary>The output's line <paramref name="index"/> (as <see cref="LineCount"/> counts them).</summary>
+    public string Line(int index) { lock (_gate) return _lines[index]; }
+
     /// <summary>
     /// Waits until some output line (from line <paramref name="fromLine"/> on) matches; false on timeout
     /// or when the process ended first.

@@ -6,13 +6,15 @@ namespace AlexNet.Cluster.Tests;
 /// <summary>
 /// A TCP relay on loopback: whatever connects to <see cref="Port"/> is connected through to the target port.
 /// <see cref="Cut"/> drops every connection open at that moment, as a network cut or a NAT forgetting them
-/// would, while new connections still get through.
+/// would, while new connections still get through. <see cref="Freeze"/> black-holes them instead: no byte passes
+/// either way any more, and neither end hears a close or a reset.
 /// </summary>
 internal sealed class TcpRelay : IDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly int _target;
     private readonly List<(TcpClient From, TcpClient To)> _pairs = new();
+    private readonly HashSet<TcpClient> _frozen = new();
     private readonly CancellationTokenSource _stop = new();
 
     public int Port { get; }
@@ -44,12 +46,37 @@ internal sealed class TcpRelay : IDisposable
         }
     }
 
-    private static async Task PumpAsync(TcpClient source, TcpClient sink)
+    private async Task PumpAsync(TcpClient source, TcpClient sink)
     {
-        try { await source.GetStream().CopyToAsync(sink.GetStream()); }
-        catch (Exception) { } // cut, or the other side closed
+        var buffer = new byte[1 << 16];
+        try
+        {
+            while (true)
+            {
+                int read = await source.GetStream().ReadAsync(buffer, _stop.Token);
+                if (read == 0) break;
+                bool frozen;
+                lock (_pairs) frozen = _frozen.Contains(source);
+                if (frozen) await Task.Delay(Timeout.Infinite, _stop.Token); // holds the bytes; reads no more, so the sender's buffers fill
+                await sink.GetStream().WriteAsync(buffer.AsMemory(0, read), _stop.Token);
+            }
+        }
+        catch (Exception) { } // cut, disposed, or the other side closed
+        lock (_pairs) if (_frozen.Contains(source)) return; // a black hole closes nothing
         source.Dispose();
         sink.Dispose();
+    }
+
+    /// <summary>Black-holes every open connection (both directions); returns how many there were. New connections still get through.</summary>
+    public int Freeze()
+    {
+        lock (_pairs)
+        {
+            foreach (var (from, to) in _pairs) { _frozen.Add(from); _frozen.Add(to); }
+            int n = _pairs.Count;
+            _pairs.Clear(); // closed only by Dispose
+            return n;
+        }
     }
 
     /// <summary>Closes both ends of every open connection; returns how many there were.</summary>
@@ -75,5 +102,6 @@ internal sealed class TcpRelay : IDisposable
         _stop.Cancel();
         _listener.Stop();
         Cut();
+        lock (_pairs) foreach (var c in _frozen) c.Dispose();
     }
 }

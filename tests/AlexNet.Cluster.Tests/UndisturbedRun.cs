@@ -31,14 +31,15 @@ public sealed class UndisturbedRun : IDisposable
     /// The training options of every fault-tolerance run: a tiny model, batch 8, 12 steps with a
     /// checkpoint every 4, one intra-op thread per tower, every step logged.
     /// </summary>
-    public static string[] Options(string dir)
+    /// <param name="extraConfig">HOCON lines added to the options' config file.</param>
+    public static string[] Options(string dir, string extraConfig = "")
     {
         var config = Path.Combine(dir, "tiny.conf");
         // The failure detector tolerates 10 s without heartbeats here instead of 5: with every test
         // class's processes on CI's 2 cores a live node can miss 5 s of them, and a live node taken
         // for dead beside the one a test kills can make a 2-against-2 split that downs the survivors.
         File.WriteAllText(config, "alexnet.data.synthetic { train-images = 256, val-images = 16 }\n" +
-                                  "akka.cluster.failure-detector.acceptable-heartbeat-pause = 10s\n");
+                                  "akka.cluster.failure-detector.acceptable-heartbeat-pause = 10s\n" + extraConfig);
         return new[] { "--config", config, "--data", "synthetic", "--width", "0.25", "--crop", "64", "--batch", "8", "--steps", Steps.ToString(),
             "--seed", "11", "--loaders", "1", "--threads", "1", "--log-every", "1", "--checkpoint-every", "4" };
     }

@@ -11,8 +11,10 @@ namespace AlexNet.Cluster.Channel;
 /// anything else is answered "refused" and closed. Each admitted connection gets a reader thread
 /// that decodes frames (only kinds <see cref="MessageCodec"/> knows) and hands each message to the
 /// addressed local endpoint; a malformed frame closes the connection. When an admitted peer's
-/// connection ends (the peer closed it, died, or sent garbage) the <c>onPeerClosed</c> callback given
-/// to <see cref="Start"/> hears of it: that peer can no longer send to this node.
+/// connection ends (the peer closed it, died, sent garbage, or sent nothing, not even a heartbeat, for the
+/// silence timeout: <see cref="LinkLiveness"/>) the <c>onPeerClosed</c> callback given to <see cref="Start"/>
+/// hears of it: that peer can no longer send to this node. Each admitted connection is also written one
+/// heartbeat byte every heartbeat interval, so the peer knows this end is alive.
 /// </summary>
 public sealed class ChannelListener : IDisposable
 {
@@ -24,17 +26,22 @@ public sealed class ChannelListener : IDisposable
     private readonly long _maxFrame;
     private readonly TimeSpan _handshakeTimeout;
     private readonly Action<string> _log;
+    private readonly LinkLiveness _liveness;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<TcpClient> _clients = new();
+    private readonly Dictionary<string, int> _openFrom = new(); // admitted connections per peer node
     private readonly AlexNet.Data.PixelBufferPool? _pixelBuffers;
     private Action<string, string> _onPeerClosed = (_, _) => { };
 
     /// <summary>Binds at once (port 0: any free port; see <see cref="Port"/>); call <see cref="Start"/> to accept.</summary>
     /// <param name="pixelBuffers">Where arriving batches' pixel buffers come from (see <see cref="WireReader"/>); none: fresh arrays.</param>
+    /// <param name="liveness">Heartbeats and the silence after which a connection is closed; null: <see cref="LinkLiveness.Default"/>.</param>
     public ChannelListener(string host, int port, PeerDirectory peers, EndpointRegistry endpoints, MessageCodec codec,
-        ExtendedActorSystem? system, long maxFrame, TimeSpan handshakeTimeout, Action<string> log, AlexNet.Data.PixelBufferPool? pixelBuffers = null)
+        ExtendedActorSystem? system, long maxFrame, TimeSpan handshakeTimeout, Action<string> log, AlexNet.Data.PixelBufferPool? pixelBuffers = null,
+        LinkLiveness? liveness = null)
     {
         _pixelBuffers = pixelBuffers;
+        _liveness = liveness ?? LinkLiveness.Default;
         var address = IPAddress.TryParse(host, out var ip) ? ip : Dns.GetHostAddresses(host).First(a => a.AddressFamily == AddressFamily.InterNetwork);
         _listener = new TcpListener(address, port);
         _listener.Start();
@@ -68,6 +75,7 @@ public sealed class ChannelListener : IDisposable
     {
         var remote = client.Client.RemoteEndPoint?.ToString() ?? "?";
         string? admitted = null;
+        using var connection = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token); // ends this connection's heartbeats
         try
         {
             client.NoDelay = true;
@@ -93,7 +101,9 @@ public sealed class ChannelListener : IDisposable
             }
             net.WriteByte(FrameFormat.Admitted);
             admitted = node;
-            net.ReadTimeout = Timeout.Infinite;
+            lock (_openFrom) _openFrom[node] = _openFrom.GetValueOrDefault(node) + 1;
+            _ = HeartbeatAsync(net, connection.Token);
+            net.ReadTimeout = (int)_liveness.SilenceTimeout.TotalMilliseconds; // the peer writes at least a heartbeat frame in each interval
             var input = new BufferedStream(net, 1 << 20);
             var header = new byte[FrameFormat.HeaderBytes];
             while (!_stop.IsCancellationRequested)
@@ -101,11 +111,12 @@ public sealed class ChannelListener : IDisposable
                 int first = input.Read(header, 0, header.Length);
                 if (first == 0) // the peer closed the connection
                 {
-                    if (!_stop.IsCancellationRequested) _onPeerClosed(node, "it closed its data-channel connection to this node");
+                    if (!_stop.IsCancellationRequested) Closed(node, "it closed its data-channel connection to this node");
                     return;
                 }
                 input.ReadExactly(header, first, header.Length - first);
                 long length = FrameFormat.ReadHeader(header, _maxFrame);
+                if (length == 0) continue; // a heartbeat
                 var reader = new WireReader(input, length, _system, _pixelBuffers);
                 var target = reader.String();
                 var manifest = reader.String();
@@ -118,14 +129,49 @@ public sealed class ChannelListener : IDisposable
         catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException or ObjectDisposedException or SocketException)
         {
             if (_stop.IsCancellationRequested) return;
-            _log($"data channel: connection from {remote} closed: {e.Message}");
-            if (admitted is not null) _onPeerClosed(admitted, $"its data-channel connection to this node failed: {e.Message}");
+            var why = e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut }
+                ? $"nothing arrived for {_liveness.SilenceTimeout.TotalSeconds:0.#} s (alexnet.cluster.data-channel.silence-timeout): the connection is black-holed or the peer hangs"
+                : e.Message;
+            _log($"data channel: connection from {remote} closed: {why}");
+            if (admitted is not null) Closed(admitted, $"its data-channel connection to this node failed: {why}");
         }
         finally
         {
+            connection.Cancel();
+            if (admitted is not null) lock (_openFrom) if (--_openFrom[admitted] == 0) _openFrom.Remove(admitted);
             lock (_clients) _clients.Remove(client);
             client.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Tells of a peer's ended connection unless the peer has a newer one open: it replaced a connection this end
+    /// noticed late (silent ones end here only after the silence timeout), and can still send to this node.
+    /// </summary>
+    private void Closed(string node, string reason)
+    {
+        lock (_openFrom)
+            if (_openFrom.GetValueOrDefault(node) > 1)
+            {
+                _log($"data channel: an older connection from {node} ended ({reason}); it has a newer one");
+                return;
+            }
+        _onPeerClosed(node, reason);
+    }
+
+    /// <summary>One heartbeat byte every interval on an admitted connection; a failed write is left to the reader to notice.</summary>
+    private async Task HeartbeatAsync(NetworkStream net, CancellationToken connection)
+    {
+        var beat = new[] { FrameFormat.Heartbeat };
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_liveness.HeartbeatInterval, connection);
+                await net.WriteAsync(beat, connection);
+            }
+        }
+        catch (Exception) { } // the connection ended
     }
 
     public void Dispose()

@@ -23,12 +23,15 @@ public sealed class DataChannelActor : ReceiveActor
     private readonly PeerDirectory _peers;
     private readonly EndpointRegistry _endpoints;
     private readonly TimeSpan _connectTimeout;
+    private readonly LinkLiveness _liveness;
     private readonly Dictionary<string, PeerLink> _links = new();
     private readonly Dictionary<string, HashSet<IActorRef>> _users = new();
 
-    public DataChannelActor(ChannelListener listener, ChannelPoint self, PeerDirectory peers, EndpointRegistry endpoints, TimeSpan connectTimeout)
+    public DataChannelActor(ChannelListener listener, ChannelPoint self, PeerDirectory peers, EndpointRegistry endpoints, TimeSpan connectTimeout,
+        LinkLiveness? liveness = null)
     {
         (_listener, _self, _peers, _endpoints, _connectTimeout) = (listener, self, peers, endpoints, connectTimeout);
+        _liveness = liveness ?? LinkLiveness.Default;
         Receive<AdmitPeer>(m => _peers.Admit(m.Peer));
         Receive<OpenLink>(Open);
         Receive<LinkFailed>(m => Drop(m.Link, m.Reason));
@@ -45,8 +48,9 @@ public sealed class DataChannelActor : ReceiveActor
         Receive<Terminated>(m => { foreach (var users in _users.Values) users.Remove(m.ActorRef); });
     }
 
-    public static Props Props(ChannelListener listener, ChannelPoint self, PeerDirectory peers, EndpointRegistry endpoints, TimeSpan connectTimeout) =>
-        Akka.Actor.Props.Create(() => new DataChannelActor(listener, self, peers, endpoints, connectTimeout));
+    public static Props Props(ChannelListener listener, ChannelPoint self, PeerDirectory peers, EndpointRegistry endpoints, TimeSpan connectTimeout,
+        LinkLiveness? liveness = null) =>
+        Akka.Actor.Props.Create(() => new DataChannelActor(listener, self, peers, endpoints, connectTimeout, liveness));
 
     protected override void PreStart()
     {
@@ -64,7 +68,7 @@ public sealed class DataChannelActor : ReceiveActor
         {
             if (link is not null) Drop(link, "the peer moved to another address");
             var self = Self;
-            link = new PeerLink(_self, m.Peer, MessageCodec.Default, _connectTimeout, (l, reason) => self.Tell(new LinkFailed(l, reason)));
+            link = new PeerLink(_self, m.Peer, MessageCodec.Default, _connectTimeout, (l, reason) => self.Tell(new LinkFailed(l, reason)), _liveness);
             _links[m.Peer.Node] = link;
         }
         Use(m.Peer.Node, Sender);

@@ -9,14 +9,16 @@ namespace AlexNet.Cluster.Channel;
 /// UTF-8), token (u8 length + bytes). The server answers one byte: 1 admitted, 0 refused (and closes).
 /// Then frames, each: "ANDF" magic (u32), payload length (i64), payload = target endpoint id
 /// (string), message kind (string, a manifest of <see cref="Wire.MessageCodec"/>), message fields.
+/// A frame with an empty payload is a heartbeat; after admitting, the server writes only heartbeat bytes
+/// (<see cref="Heartbeat"/>), see <see cref="LinkLiveness"/>.
 /// </summary>
 public static class FrameFormat
 {
     public const uint HelloMagic = 0x43444E41; // "ANDC"
     public const uint FrameMagic = 0x46444E41; // "ANDF"
-    public const byte Version = 1;
+    public const byte Version = 2; // 2: heartbeats
     public const int HeaderBytes = 12;
-    public const byte Admitted = 1, Refused = 0;
+    public const byte Admitted = 1, Refused = 0, Heartbeat = 0x48;
     private const int MaxNodeName = 1024, MaxToken = 64;
 
     public static byte[] Hello(string node, byte[] token)

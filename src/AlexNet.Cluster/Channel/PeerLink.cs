@@ -10,7 +10,9 @@ namespace AlexNet.Cluster.Channel;
 /// any thread (<see cref="Send"/>) and written in order by one writer task, which connects first
 /// (hello, then waits to be admitted). Any failure ends the link: <c>onFailure</c> is called once
 /// and what was still queued is dropped; the owner (<see cref="DataChannelActor"/>) tells the
-/// link's users, who decide what a lost transfer means.
+/// link's users, who decide what a lost transfer means. Silence fails it too (<see cref="LinkLiveness"/>):
+/// an empty frame goes out whenever nothing else did for a heartbeat interval, and the peer's heartbeat
+/// bytes must keep arriving.
 /// </summary>
 public sealed class PeerLink : IDisposable
 {
@@ -20,19 +22,26 @@ public sealed class PeerLink : IDisposable
     private readonly MessageCodec _codec;
     private readonly TimeSpan _connectTimeout;
     private readonly Action<PeerLink, string> _onFailure;
+    private readonly LinkLiveness _liveness;
     private readonly CancellationTokenSource _stop = new();
     private int _failed;
+    private long _lastWrite = Environment.TickCount64;
+    private int _heartbeatQueued;
+    private static readonly object HeartbeatFrame = new();
 
     public ChannelPoint Peer { get; }
     public Task Completion { get; }
 
-    public PeerLink(ChannelPoint self, ChannelPoint peer, MessageCodec codec, TimeSpan connectTimeout, Action<PeerLink, string> onFailure)
+    /// <param name="liveness">Heartbeats and the silence after which the link fails; null: <see cref="LinkLiveness.Default"/>.</param>
+    public PeerLink(ChannelPoint self, ChannelPoint peer, MessageCodec codec, TimeSpan connectTimeout, Action<PeerLink, string> onFailure,
+        LinkLiveness? liveness = null)
     {
         _self = self;
         Peer = peer;
         _codec = codec;
         _connectTimeout = connectTimeout;
         _onFailure = onFailure;
+        _liveness = liveness ?? LinkLiveness.Default;
         Completion = Task.Run(RunAsync);
     }
 
@@ -60,9 +69,19 @@ public sealed class PeerLink : IDisposable
             }
             var net = client.GetStream();
             _ = WatchForCloseAsync(net);
+            _ = HeartbeatAsync();
             var frame = new FramePayload(FrameFormat.HeaderBytes);
+            var heartbeat = new byte[FrameFormat.HeaderBytes];
+            FrameFormat.WriteHeader(heartbeat, 0);
             await foreach (var (target, message, written) in _queue.Reader.ReadAllAsync(_stop.Token))
             {
+                if (ReferenceEquals(message, HeartbeatFrame))
+                {
+                    Volatile.Write(ref _heartbeatQueued, 0);
+                    await net.WriteAsync(heartbeat, _stop.Token);
+                    Volatile.Write(ref _lastWrite, Environment.TickCount64);
+                    continue;
+                }
                 var w = new WireWriter(frame);
                 w.String(target);
                 w.String(_codec.Manifest(message));
@@ -70,6 +89,7 @@ public sealed class PeerLink : IDisposable
                 FrameFormat.WriteHeader(frame.Header, frame.PayloadLength);
                 await frame.WriteToAsync(net, _stop.Token);
                 WireMeter.ChannelOut(FrameFormat.HeaderBytes + frame.PayloadLength);
+                Volatile.Write(ref _lastWrite, Environment.TickCount64);
                 frame.Clear(); // drops the attached arrays before their owner may reuse them
                 written?.Invoke();
             }
@@ -81,18 +101,49 @@ public sealed class PeerLink : IDisposable
         }
     }
 
+    /// <summary>Queues an empty frame whenever nothing was written for a heartbeat interval, so the peer hears this end is alive.</summary>
+    private async Task HeartbeatAsync()
+    {
+        long interval = (long)_liveness.HeartbeatInterval.TotalMilliseconds;
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                await Task.Delay(_liveness.HeartbeatInterval, _stop.Token);
+                if (Environment.TickCount64 - Volatile.Read(ref _lastWrite) >= interval && Interlocked.Exchange(ref _heartbeatQueued, 1) == 0)
+                    if (!_queue.Writer.TryWrite((string.Empty, HeartbeatFrame, null))) return; // the link ended
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
     /// <summary>
-    /// The peer never writes after admitting this node, so a read that ends means it closed the connection or
-    /// it broke. Noticed now, not at the next write (which a closed socket may even accept): the users hear at once.
+    /// After admitting this node the peer writes only heartbeat bytes. A read that ends means it closed the connection
+    /// or it broke: noticed now, not at the next write (which a closed socket may even accept). No byte for the silence
+    /// timeout means the connection is black-holed or the peer hangs. Either way the users hear at once.
     /// </summary>
     private async Task WatchForCloseAsync(NetworkStream net)
     {
-        var one = new byte[1];
+        var bytes = new byte[64];
         try
         {
-            int read = await net.ReadAsync(one, _stop.Token);
-            if (read == 0) Fail("the peer closed the connection");
-            else Fail("the peer sent data on a connection it only reads from");
+            while (true)
+            {
+                int read;
+                using (var silence = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token))
+                {
+                    silence.CancelAfter(_liveness.SilenceTimeout);
+                    try { read = await net.ReadAsync(bytes, silence.Token); }
+                    catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+                    {
+                        Fail($"nothing heard from the peer for {_liveness.SilenceTimeout.TotalSeconds:0.#} s " +
+                             "(alexnet.cluster.data-channel.silence-timeout): the connection is black-holed or the peer hangs");
+                        return;
+                    }
+                }
+                if (read == 0) { Fail("the peer closed the connection"); return; }
+                if (bytes.AsSpan(0, read).ContainsAnyExcept(FrameFormat.Heartbeat)) { Fail("the peer sent something other than heartbeats"); return; }
+            }
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested) { }
         catch (Exception e) when (!_stop.IsCancellationRequested)

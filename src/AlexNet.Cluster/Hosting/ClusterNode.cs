@@ -206,11 +206,12 @@ public static class ClusterNode
         var endpoints = new EndpointRegistry();
         var log = system.Log;
         var listener = new ChannelListener(s.Hostname, s.DataChannel.Port, peers, endpoints, MessageCodec.Default, (ExtendedActorSystem)system,
-            s.DataChannel.MaximumFrameSize, s.DataChannel.HandshakeTimeout, line => Akka.Event.LoggingExtensions.Warning(log, line), pixelBuffers);
+            s.DataChannel.MaximumFrameSize, s.DataChannel.HandshakeTimeout, line => Akka.Event.LoggingExtensions.Warning(log, line), pixelBuffers,
+            s.DataChannel.Liveness);
         int advertised = s.DataChannel.PublicPort > 0 ? s.DataChannel.PublicPort : listener.Port; // peers may reach it through a mapping
         if (advertised != listener.Port) system.Log.Info("data channel: listening on port {0}, peers told to connect to {1}:{2}", listener.Port, s.AdvertisedHost, advertised);
         var point = new ChannelPoint(self, s.AdvertisedHost, advertised, PeerDirectory.NewToken());
-        var actor = system.ActorOf(DataChannelActor.Props(listener, point, peers, endpoints, s.DataChannel.ConnectTimeout), "data-channel");
+        var actor = system.ActorOf(DataChannelActor.Props(listener, point, peers, endpoints, s.DataChannel.ConnectTimeout, s.DataChannel.Liveness), "data-channel");
         return (point, actor);
     }
 }

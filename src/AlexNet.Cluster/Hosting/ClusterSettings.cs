@@ -1,13 +1,15 @@
 using Akka.Configuration;
 using AlexNet.Actors.Hosting;
+using AlexNet.Cluster.Channel;
 using AlexNet.Cluster.Wire;
 
 namespace AlexNet.Cluster.Hosting;
 
 /// <summary>Settings of the data channel (alexnet.cluster.data-channel).</summary>
 /// <param name="PublicPort">The port peers are told to connect to; 0 = the listening port.</param>
+/// <param name="Liveness">Heartbeat interval and silence timeout; null: <see cref="LinkLiveness.Default"/>.</param>
 public sealed record DataChannelSettings(bool Enabled, int Port, TimeSpan ConnectTimeout, TimeSpan HandshakeTimeout, long MaximumFrameSize,
-    int PublicPort = 0);
+    int PublicPort = 0, LinkLiveness? Liveness = null);
 
 /// <summary>TLS for Akka.Remote (alexnet.cluster.tls).</summary>
 public sealed record TlsSettings(bool Enabled, string CertificatePath, string CertificatePassword, bool SuppressValidation);
@@ -63,10 +65,16 @@ public sealed record ClusterSettings(
         var channel = new DataChannelSettings(
             Get(c, $"{k}.data-channel.enabled", k2 => c.GetBoolean(k2)), Get(c, $"{k}.data-channel.port", k2 => c.GetInt(k2)),
             Get(c, $"{k}.data-channel.connect-timeout", k2 => c.GetTimeSpan(k2)), Get(c, $"{k}.data-channel.handshake-timeout", k2 => c.GetTimeSpan(k2)),
-            Get(c, $"{k}.data-channel.maximum-frame-size", k2 => c.GetLong(k2)), Get(c, $"{k}.data-channel.public-port", k2 => c.GetInt(k2)));
+            Get(c, $"{k}.data-channel.maximum-frame-size", k2 => c.GetLong(k2)), Get(c, $"{k}.data-channel.public-port", k2 => c.GetInt(k2)),
+            new LinkLiveness(Get(c, $"{k}.data-channel.heartbeat-interval", k2 => c.GetTimeSpan(k2)), Get(c, $"{k}.data-channel.silence-timeout", k2 => c.GetTimeSpan(k2))));
         if (channel.Port is < 0 or > 65535) throw new ConfigurationFileException($"{k}.data-channel.port = {channel.Port}: expected 0..65535");
         if (channel.PublicPort is < 0 or > 65535)
             throw new ConfigurationFileException($"{k}.data-channel.public-port = {channel.PublicPort}: expected 0 (the listening port) or a port, 1..65535");
+        if (channel.Liveness!.HeartbeatInterval <= TimeSpan.Zero)
+            throw new ConfigurationFileException($"{k}.data-channel.heartbeat-interval = {c.GetString($"{k}.data-channel.heartbeat-interval")}: expected a positive duration");
+        if (channel.Liveness.SilenceTimeout < 2 * channel.Liveness.HeartbeatInterval)
+            throw new ConfigurationFileException($"{k}.data-channel.silence-timeout = {c.GetString($"{k}.data-channel.silence-timeout")}: expected at least twice " +
+                $"{k}.data-channel.heartbeat-interval ({c.GetString($"{k}.data-channel.heartbeat-interval")}), or a late heartbeat would end a live connection");
         var tls = new TlsSettings(Get(c, $"{k}.tls.enabled", k2 => c.GetBoolean(k2)), Get(c, $"{k}.tls.certificate-path", k2 => c.GetString(k2)),
             Get(c, $"{k}.tls.certificate-password", k2 => c.GetString(k2)), Get(c, $"{k}.tls.suppress-validation", k2 => c.GetBoolean(k2)));
         var recovery = new RecoverySettings(Get(c, $"{k}.recovery.max-restarts", k2 => c.GetInt(k2)),
