@@ -190,6 +190,15 @@ public sealed class RefusedInputTests : IDisposable
             $"alexnet.cluster.seed-nodes contains '{seed}': expected akka.tcp://alexnet@HOST:PORT");
     }
 
+    [Fact]
+    public void A_tls_certificate_that_cannot_be_read_is_refused_naming_the_key()
+    {
+        var garbage = WriteFile("cluster.pfx", "not a certificate");
+        var config = WriteFile("tls.conf", $"alexnet.cluster.tls {{ enabled = on, certificate-path = \"{garbage}\", certificate-password = secret }}\n");
+        AssertRefused(Run("node", "--config", config, "--join-timeout", "5s"),
+            $"alexnet node: alexnet.cluster.tls.certificate-path = {garbage}: cannot read it as a PKCS#12 (.pfx) certificate with its password");
+    }
+
     /// <summary>SRC/train/{a,b} with 4 images each, an empty SRC/train/c, a photo in a sub-folder of a, and SRC/val/{a,b}.</summary>
     private string MakeSource(string name)
     {

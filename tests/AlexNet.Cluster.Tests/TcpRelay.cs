@@ -15,6 +15,7 @@ internal sealed class TcpRelay : IDisposable
     private readonly int _target;
     private readonly List<(TcpClient From, TcpClient To)> _pairs = new();
     private readonly HashSet<TcpClient> _frozen = new();
+    private readonly MemoryStream? _captured;
     private readonly CancellationTokenSource _stop = new();
 
     public int Port { get; }
@@ -22,9 +23,11 @@ internal sealed class TcpRelay : IDisposable
     /// <summary>How many connections came through so far.</summary>
     public int Connections { get; private set; }
 
-    public TcpRelay(int target)
+    /// <param name="capture">Keep a copy of every byte that passes, either way (<see cref="Captured"/>): what a wiretap would see.</param>
+    public TcpRelay(int target, bool capture = false)
     {
         _target = target;
+        if (capture) _captured = new MemoryStream();
         _listener.Start();
         Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
         _ = AcceptAsync();
@@ -58,6 +61,7 @@ internal sealed class TcpRelay : IDisposable
                 bool frozen;
                 lock (_pairs) frozen = _frozen.Contains(source);
                 if (frozen) await Task.Delay(Timeout.Infinite, _stop.Token); // holds the bytes; reads no more, so the sender's buffers fill
+                if (_captured is not null) lock (_captured) _captured.Write(buffer, 0, read);
                 await sink.GetStream().WriteAsync(buffer.AsMemory(0, read), _stop.Token);
             }
         }
@@ -65,6 +69,13 @@ internal sealed class TcpRelay : IDisposable
         lock (_pairs) if (_frozen.Contains(source)) return; // a black hole closes nothing
         source.Dispose();
         sink.Dispose();
+    }
+
+    /// <summary>Every byte that passed so far, in the order the pumps saw them.</summary>
+    public byte[] Captured()
+    {
+        if (_captured is null) throw new InvalidOperationException("this relay does not capture");
+        lock (_captured) return _captured.ToArray();
     }
 
     /// <summary>Black-holes every open connection (both directions); returns how many there were. New connections still get through.</summary>

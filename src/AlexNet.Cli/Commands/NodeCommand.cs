@@ -56,7 +56,7 @@ public sealed class NodeCommand : ICommand
           --loader-read-delay T  extra time per image read, emulating slow storage (0ms)
           --max-restarts N       coordinator: how often a run may recover from a lost tower node (10; 0 = never)
           --wait-for-towers T    coordinator: how long a paused run waits for a tower to (re)join (10m)
-          --tls on|off           TLS for Akka.Remote (certificate: ALEXNET_TLS_CERTIFICATE, ALEXNET_TLS_PASSWORD)
+          --tls on|off           TLS for Akka.Remote and the data channel (certificate: ALEXNET_TLS_CERTIFICATE, ALEXNET_TLS_PASSWORD)
           --report FILE          coordinator: write the run's report (steps, times, bytes moved) as JSON
           --run-dir D            coordinator: metrics.csv, TensorBoard events, curves.png, filters.png
                                  (default: CHECKPOINT-DIR/run; none without checkpoints)

@@ -27,6 +27,7 @@ public sealed class ChannelListener : IDisposable
     private readonly TimeSpan _handshakeTimeout;
     private readonly Action<string> _log;
     private readonly LinkLiveness _liveness;
+    private readonly ChannelTls? _tls;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<TcpClient> _clients = new();
     private readonly Dictionary<string, int> _openFrom = new(); // admitted connections per peer node
@@ -36,10 +37,12 @@ public sealed class ChannelListener : IDisposable
     /// <summary>Binds at once (port 0: any free port; see <see cref="Port"/>); call <see cref="Start"/> to accept.</summary>
     /// <param name="pixelBuffers">Where arriving batches' pixel buffers come from (see <see cref="WireReader"/>); none: fresh arrays.</param>
     /// <param name="liveness">Heartbeats and the silence after which a connection is closed; null: <see cref="LinkLiveness.Default"/>.</param>
+    /// <param name="tls">TLS for every connection (alexnet.cluster.tls); null: plain TCP.</param>
     public ChannelListener(string host, int port, PeerDirectory peers, EndpointRegistry endpoints, MessageCodec codec,
         ExtendedActorSystem? system, long maxFrame, TimeSpan handshakeTimeout, Action<string> log, AlexNet.Data.PixelBufferPool? pixelBuffers = null,
-        LinkLiveness? liveness = null)
+        LinkLiveness? liveness = null, ChannelTls? tls = null)
     {
+        _tls = tls;
         _pixelBuffers = pixelBuffers;
         _liveness = liveness ?? LinkLiveness.Default;
         var address = IPAddress.TryParse(host, out var ip) ? ip : Dns.GetHostAddresses(host).First(a => a.AddressFamily == AddressFamily.InterNetwork);
@@ -80,11 +83,14 @@ public sealed class ChannelListener : IDisposable
         {
             client.NoDelay = true;
             client.ReceiveBufferSize = 1 << 20;
-            var net = client.GetStream();
-            net.ReadTimeout = (int)_handshakeTimeout.TotalMilliseconds;
+            var socket = client.GetStream();
+            socket.ReadTimeout = (int)_handshakeTimeout.TotalMilliseconds;
+            socket.WriteTimeout = (int)_handshakeTimeout.TotalMilliseconds; // the TLS handshake writes too
+            Stream net = socket;
             string node;
             try
             {
+                if (_tls is not null) net = _tls.Accept(socket);
                 (node, var token) = FrameFormat.ReadHello(net);
                 if (!_peers.IsAdmitted(node, token))
                 {
@@ -94,16 +100,17 @@ public sealed class ChannelListener : IDisposable
                     return;
                 }
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException)
+            catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException or System.Security.Authentication.AuthenticationException)
             {
-                _log($"data channel: refused a connection from {remote}: {e.Message}");
+                _log($"data channel: refused a connection from {remote}: {(e is System.Security.Authentication.AuthenticationException ? "TLS: " : "")}{e.Message}");
                 return;
             }
             net.WriteByte(FrameFormat.Admitted);
             admitted = node;
             lock (_openFrom) _openFrom[node] = _openFrom.GetValueOrDefault(node) + 1;
             _ = HeartbeatAsync(net, connection.Token);
-            net.ReadTimeout = (int)_liveness.SilenceTimeout.TotalMilliseconds; // the peer writes at least a heartbeat frame in each interval
+            socket.WriteTimeout = Timeout.Infinite;
+            socket.ReadTimeout = (int)_liveness.SilenceTimeout.TotalMilliseconds; // the peer writes at least a heartbeat frame in each interval
             var input = new BufferedStream(net, 1 << 20);
             var header = new byte[FrameFormat.HeaderBytes];
             while (!_stop.IsCancellationRequested)
@@ -129,7 +136,7 @@ public sealed class ChannelListener : IDisposable
         catch (Exception e) when (e is IOException or InvalidDataException or EndOfStreamException or ObjectDisposedException or SocketException)
         {
             if (_stop.IsCancellationRequested) return;
-            var why = e.InnerException is SocketException { SocketErrorCode: SocketError.TimedOut }
+            var why = TimedOut(e)
                 ? $"nothing arrived for {_liveness.SilenceTimeout.TotalSeconds:0.#} s (alexnet.cluster.data-channel.silence-timeout): the connection is black-holed or the peer hangs"
                 : e.Message;
             _log($"data channel: connection from {remote} closed: {why}");
@@ -143,6 +150,10 @@ public sealed class ChannelListener : IDisposable
             client.Dispose();
         }
     }
+
+    /// <summary>A read that timed out: the socket's error, however many streams (TLS, buffering) wrap it.</summary>
+    private static bool TimedOut(Exception? e) =>
+        e is not null && (e is SocketException { SocketErrorCode: SocketError.TimedOut } || TimedOut(e.InnerException));
 
     /// <summary>
     /// Tells of a peer's ended connection unless the peer has a newer one open: it replaced a connection this end
@@ -160,7 +171,7 @@ public sealed class ChannelListener : IDisposable
     }
 
     /// <summary>One heartbeat byte every interval on an admitted connection; a failed write is left to the reader to notice.</summary>
-    private async Task HeartbeatAsync(NetworkStream net, CancellationToken connection)
+    private async Task HeartbeatAsync(Stream net, CancellationToken connection)
     {
         var beat = new[] { FrameFormat.Heartbeat };
         try

@@ -24,13 +24,14 @@ public sealed class DataChannelActor : ReceiveActor
     private readonly EndpointRegistry _endpoints;
     private readonly TimeSpan _connectTimeout;
     private readonly LinkLiveness _liveness;
+    private readonly ChannelTls? _tls;
     private readonly Dictionary<string, PeerLink> _links = new();
     private readonly Dictionary<string, HashSet<IActorRef>> _users = new();
 
     public DataChannelActor(ChannelListener listener, ChannelPoint self, PeerDirectory peers, EndpointRegistry endpoints, TimeSpan connectTimeout,
-        LinkLiveness? liveness = null)
+        LinkLiveness? liveness = null, ChannelTls? tls = null)
     {
-        (_listener, _self, _peers, _endpoints, _connectTimeout) = (listener, self, peers, endpoints, connectTimeout);
+        (_listener, _self, _peers, _endpoints, _connectTimeout, _tls) = (listener, self, peers, endpoints, connectTimeout, tls);
         _liveness = liveness ?? LinkLiveness.Default;
         Receive<AdmitPeer>(m => _peers.Admit(m.Peer));
         Receive<OpenLink>(Open);
@@ -49,8 +50,8 @@ public sealed class DataChannelActor : ReceiveActor
     }
 
     public static Props Props(ChannelListener listener, ChannelPoint self, PeerDirectory peers, EndpointRegistry endpoints, TimeSpan connectTimeout,
-        LinkLiveness? liveness = null) =>
-        Akka.Actor.Props.Create(() => new DataChannelActor(listener, self, peers, endpoints, connectTimeout, liveness));
+        LinkLiveness? liveness = null, ChannelTls? tls = null) =>
+        Akka.Actor.Props.Create(() => new DataChannelActor(listener, self, peers, endpoints, connectTimeout, liveness, tls));
 
     protected override void PreStart()
     {
@@ -58,7 +59,7 @@ public sealed class DataChannelActor : ReceiveActor
             Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
         var self = Self;
         _listener.Start((node, reason) => self.Tell(new PeerClosed(node, reason)));
-        _log.Info("data channel listening on {0}:{1}", _self.Host, _self.Port);
+        _log.Info("data channel listening on {0}:{1}{2}", _self.Host, _self.Port, _tls is null ? "" : " (TLS)");
     }
 
     private void Open(OpenLink m)
@@ -68,7 +69,7 @@ public sealed class DataChannelActor : ReceiveActor
         {
             if (link is not null) Drop(link, "the peer moved to another address");
             var self = Self;
-            link = new PeerLink(_self, m.Peer, MessageCodec.Default, _connectTimeout, (l, reason) => self.Tell(new LinkFailed(l, reason)), _liveness);
+            link = new PeerLink(_self, m.Peer, MessageCodec.Default, _connectTimeout, (l, reason) => self.Tell(new LinkFailed(l, reason)), _liveness, _tls);
             _links[m.Peer.Node] = link;
         }
         Use(m.Peer.Node, Sender);

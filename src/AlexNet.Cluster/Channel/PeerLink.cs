@@ -23,6 +23,7 @@ public sealed class PeerLink : IDisposable
     private readonly TimeSpan _connectTimeout;
     private readonly Action<PeerLink, string> _onFailure;
     private readonly LinkLiveness _liveness;
+    private readonly ChannelTls? _tls;
     private readonly CancellationTokenSource _stop = new();
     private int _failed;
     private long _lastWrite = Environment.TickCount64;
@@ -33,9 +34,11 @@ public sealed class PeerLink : IDisposable
     public Task Completion { get; }
 
     /// <param name="liveness">Heartbeats and the silence after which the link fails; null: <see cref="LinkLiveness.Default"/>.</param>
+    /// <param name="tls">TLS for the connection (alexnet.cluster.tls); null: plain TCP.</param>
     public PeerLink(ChannelPoint self, ChannelPoint peer, MessageCodec codec, TimeSpan connectTimeout, Action<PeerLink, string> onFailure,
-        LinkLiveness? liveness = null)
+        LinkLiveness? liveness = null, ChannelTls? tls = null)
     {
+        _tls = tls;
         _self = self;
         Peer = peer;
         _codec = codec;
@@ -57,17 +60,18 @@ public sealed class PeerLink : IDisposable
         try
         {
             using var client = new TcpClient { NoDelay = true, SendBufferSize = 1 << 20 };
+            Stream net;
             using (var connect = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token))
             {
                 connect.CancelAfter(_connectTimeout);
                 await client.ConnectAsync(Peer.Host, Peer.Port, connect.Token);
-                var stream = client.GetStream();
-                await stream.WriteAsync(FrameFormat.Hello(_self.Node, _self.Token), connect.Token);
+                net = client.GetStream();
+                if (_tls is not null) net = await _tls.ConnectAsync(net, connect.Token);
+                await net.WriteAsync(FrameFormat.Hello(_self.Node, _self.Token), connect.Token);
                 var answer = new byte[1];
-                await stream.ReadExactlyAsync(answer, connect.Token);
+                await net.ReadExactlyAsync(answer, connect.Token);
                 if (answer[0] != FrameFormat.Admitted) throw new IOException($"{Peer.Node} refused this node's data channel");
             }
-            var net = client.GetStream();
             _ = WatchForCloseAsync(net);
             _ = HeartbeatAsync();
             var frame = new FramePayload(FrameFormat.HeaderBytes);
@@ -122,7 +126,7 @@ public sealed class PeerLink : IDisposable
     /// or it broke: noticed now, not at the next write (which a closed socket may even accept). No byte for the silence
     /// timeout means the connection is black-holed or the peer hangs. Either way the users hear at once.
     /// </summary>
-    private async Task WatchForCloseAsync(NetworkStream net)
+    private async Task WatchForCloseAsync(Stream net)
     {
         var bytes = new byte[64];
         try

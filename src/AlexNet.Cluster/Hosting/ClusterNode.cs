@@ -49,6 +49,8 @@ public static class ClusterNode
         if (s.Has(ClusterSettings.Tower)) foreach (var device in s.Devices) ComputeDevice.Resolve(device);
         // Tried first with a plain socket: Akka would log a failed bind's stack trace before the line below.
         if (s.Port != 0 && CannotListen(s.Hostname, s.Port) is { } taken) throw PortInUse(s, taken);
+        // Loaded here, before Akka.Remote loads it too: a wrong path or password gets a message naming the key.
+        var tls = s.Tls.Enabled ? ChannelTls.Load(s.Tls.CertificatePath, s.Tls.CertificatePassword, s.Tls.SuppressValidation, "alexnet.cluster.tls.certificate-path") : null;
         var akka = ClusterConfig.WithAkka(o.Config, s);
         // A caller that handles SIGTERM and SIGINT itself (leave) must be their only handler. Akka's own, registered
         // with run-by-clr-shutdown-hook, runs the whole shutdown on the signal's thread (its callback waits for it), and
@@ -71,7 +73,7 @@ public static class ClusterNode
             var pixelBuffers = new PixelBufferPool(o.Run.Training.MaxBatchesInFlight + o.Run.Data.Loaders + 1);
             ChannelPoint channel;
             IActorRef dataChannel;
-            try { (channel, dataChannel) = StartDataChannel(system, s, self, pixelBuffers); }
+            try { (channel, dataChannel) = StartDataChannel(system, s, self, pixelBuffers, tls); }
             catch (System.Net.Sockets.SocketException e)
             {
                 throw new ConfigurationFileException($"alexnet.cluster.data-channel.port = {s.DataChannel.Port}: cannot listen on {s.Hostname}:{s.DataChannel.Port} " +
@@ -199,7 +201,8 @@ public static class ClusterNode
         _ => SocketError(e.InnerException),
     };
 
-    private static (ChannelPoint Point, IActorRef Actor) StartDataChannel(ActorSystem system, ClusterSettings s, string self, PixelBufferPool pixelBuffers)
+    private static (ChannelPoint Point, IActorRef Actor) StartDataChannel(ActorSystem system, ClusterSettings s, string self, PixelBufferPool pixelBuffers,
+        ChannelTls? tls)
     {
         if (!s.DataChannel.Enabled) return (new ChannelPoint(self, s.AdvertisedHost, 0, Array.Empty<byte>()), ActorRefs.Nobody);
         var peers = new PeerDirectory();
@@ -207,11 +210,11 @@ public static class ClusterNode
         var log = system.Log;
         var listener = new ChannelListener(s.Hostname, s.DataChannel.Port, peers, endpoints, MessageCodec.Default, (ExtendedActorSystem)system,
             s.DataChannel.MaximumFrameSize, s.DataChannel.HandshakeTimeout, line => Akka.Event.LoggingExtensions.Warning(log, line), pixelBuffers,
-            s.DataChannel.Liveness);
+            s.DataChannel.Liveness, tls);
         int advertised = s.DataChannel.PublicPort > 0 ? s.DataChannel.PublicPort : listener.Port; // peers may reach it through a mapping
         if (advertised != listener.Port) system.Log.Info("data channel: listening on port {0}, peers told to connect to {1}:{2}", listener.Port, s.AdvertisedHost, advertised);
         var point = new ChannelPoint(self, s.AdvertisedHost, advertised, PeerDirectory.NewToken());
-        var actor = system.ActorOf(DataChannelActor.Props(listener, point, peers, endpoints, s.DataChannel.ConnectTimeout, s.DataChannel.Liveness), "data-channel");
+        var actor = system.ActorOf(DataChannelActor.Props(listener, point, peers, endpoints, s.DataChannel.ConnectTimeout, s.DataChannel.Liveness, tls), "data-channel");
         return (point, actor);
     }
 }

@@ -83,18 +83,22 @@ public sealed record ClusterSettings(
         if (recovery.WaitForTowers <= TimeSpan.Zero) throw new ConfigurationFileException($"{k}.recovery.wait-for-towers = {recovery.WaitForTowers}: expected a positive duration");
         TimeSpan? joinTimeout = Get(c, $"{k}.join-timeout", k2 => c.GetString(k2)) is "off" ? null : Get(c, $"{k}.join-timeout", k2 => c.GetTimeSpan(k2));
         if (joinTimeout <= TimeSpan.Zero) throw new ConfigurationFileException($"{k}.join-timeout = {joinTimeout}: expected a positive duration or off");
+        var seeds = new List<string>();
         foreach (var seed in List(c, $"{k}.seed-nodes"))
         {
-            if (!Akka.Actor.ActorPath.TryParseAddress(seed, out var address) || address.Protocol != "akka.tcp" || address.System != "alexnet"
+            if (!Akka.Actor.ActorPath.TryParseAddress(seed, out var address) || address.Protocol is not ("akka.tcp" or "akka.ssl.tcp") || address.System != "alexnet"
                 || string.IsNullOrEmpty(address.Host) || address.Port is not (> 0 and <= 65535) || seed.TrimEnd('/').IndexOf('/', Math.Max(0, seed.IndexOf('@'))) >= 0)
                 throw new ConfigurationFileException($"{k}.seed-nodes contains '{seed}': expected akka.tcp://alexnet@HOST:PORT");
+            // With TLS on, Akka.Remote's addresses say akka.ssl.tcp, and it cannot reach an akka.tcp one at all ("no transport
+            // is loaded"): a seed is written either way and given to Akka with the protocol this node speaks.
+            seeds.Add($"{(tls.Enabled ? "akka.ssl.tcp" : "akka.tcp")}://alexnet@{address.Host}:{address.Port}");
         }
         var handOver = Get(c, $"{k}.hand-over-timeout", k2 => c.GetTimeSpan(k2));
         if (handOver <= TimeSpan.Zero) throw new ConfigurationFileException($"{k}.hand-over-timeout = {handOver}: expected a positive duration");
         if (tls.Enabled && tls.CertificatePath.Length == 0)
             throw new ConfigurationFileException($"{k}.tls.enabled = on needs {k}.tls.certificate-path (a .pfx file)");
         return new ClusterSettings(roles, Get(c, $"{k}.hostname", k2 => c.GetString(k2)), Get(c, $"{k}.public-hostname", k2 => c.GetString(k2)), port,
-            List(c, $"{k}.seed-nodes"), devices, precision, Get(c, $"{k}.gather-timeout", k2 => c.GetTimeSpan(k2)), channel,
+            seeds, devices, precision, Get(c, $"{k}.gather-timeout", k2 => c.GetTimeSpan(k2)), channel,
             Get(c, $"{k}.loader.read-delay", k2 => c.GetTimeSpan(k2)), tls, recovery, joinTimeout, CoordinatorTimeoutOf(c), handOver,
             Get(c, $"{k}.checkpoint-lock", k2 => c.GetBoolean(k2)));
     }
