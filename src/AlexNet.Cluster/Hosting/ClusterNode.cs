@@ -50,6 +50,7 @@ public static class ClusterNode
         // Tried first with a plain socket: Akka would log a failed bind's stack trace before the line below.
         if (s.Port != 0 && CannotListen(s.Hostname, s.Port) is { } taken) throw PortInUse(s, taken);
         var akka = ClusterConfig.WithAkka(o.Config, s);
+        var resetJoinAfter = JoinWatch.ResetAfterOf(o.Config);
         // A caller that handles SIGTERM and SIGINT itself (leave) must be their only handler. Akka's own, registered
         // with run-by-clr-shutdown-hook, runs the whole shutdown on the signal's thread (its callback waits for it), and
         // the runtime calls a signal's handlers one after the other on that thread: the caller's first and second
@@ -120,6 +121,7 @@ public static class ClusterNode
                 BeforeLeaving("release-the-towers", "/user/node", new ReleaseTowerNode(self), (TowerNodeReleased r) => r.Summary,
                     "it resumes from its previous checkpoint without this node");
             if (s.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
+            else JoinWatch.Start(system, s.SeedNodes, resetJoinAfter);
             _ = system.WhenTerminated.ContinueWith(_ => outcome.TrySetResult(CoordinatedShutdown.Get(system).ShutdownReason switch
             {
                 CoordinatedShutdown.ClrExitReason => Stopped(),
