@@ -128,6 +128,9 @@ public static class ClusterNode
                 CoordinatedShutdown.ClusterJoinUnsuccessfulReason => new NodeOutcome(1,
                     $"could not join the cluster through {string.Join(", ", s.SeedNodes)} within {s.JoinTimeout} (alexnet.cluster.join-timeout): " +
                     "is a seed node up at that address, and is its run still going?"),
+                // Downed: the split-brain resolver's decision (other members found this node unreachable), or a node that
+                // joined just as its run ended and the cluster shut down. 1, as a failure: a supervisor restarts it.
+                CoordinatedShutdown.ClusterDowningReason => new NodeOutcome(1, DownedMessage),
                 _ => new NodeOutcome(1, "the actor system stopped"),
             }), TaskScheduler.Default);
             using var registration = cancel.Register(() => outcome.TrySetResult(new NodeOutcome(130, "stopped")));
@@ -153,6 +156,10 @@ public static class ClusterNode
     /// coordinator, resumes from its checkpoint when one is started again. 143 = 128 + SIGTERM.
     /// </summary>
     public static readonly NodeOutcome StoppedBySignal = new(143, "stopped by a signal after leaving the cluster");
+
+    /// <summary>The last line of a node that the cluster downed (removed) without its asking.</summary>
+    public const string DownedMessage = "this node was downed and removed from the cluster (the split-brain resolver's decision: other members " +
+                                        "found it unreachable; or it joined as the cluster shut down after its run ended)";
 
     /// <summary>
     /// Asks <paramref name="actor"/> on this node (the run host, or the node host that forwards to it) to have
