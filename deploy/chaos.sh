@@ -52,7 +52,7 @@
 # trained again within PATIENCE after every disturbance; every node exited 0, or 137 (SIGKILL) / 143 (SIGTERM)
 # where this script killed or drained it (a drained node, coordinator nodes included, exits 143 once it has left;
 # one whose last line says the run finished: 0 or 143), and none was left running (a node restarted after the run
-# had finished may exit 1, "could not join" or "the actor system stopped": a note); every step 1..N appears exactly once in
+# had finished may exit 1, "could not join" or "this node was downed": a note); every step 1..N appears exactly once in
 # DIR/ck/run/metrics.csv; and the final checkpoint's tower-*.safetensors have the same SHA-256 as those of
 # the undisturbed run (IDENTICAL). Exit 1 otherwise (the summary says which check failed), 2 for bad usage.
 #
@@ -347,9 +347,10 @@ while read -r time name pid code; do
   log="$(log_of "$pid" "$name")"; last="$(tail -n 1 "$log")"
   if [[ "$code" == 1 && "$want" == 0 && -n "$finished_at" && -n "${started_at[$pid]:-}" ]] &&
      awk "BEGIN { exit !(${started_at[$pid]} >= $finished_at) }" &&
-     echo "$last" | grep -qE "could not join the cluster through|the actor system stopped"; then
+     echo "$last" | grep -qE "could not join the cluster through|the actor system stopped|this node was downed and removed from the cluster"; then
     # Restarted after the run had finished, as the coordinator's node shut down: nothing was left to join
-    # (join-timeout), or it joined as the cluster shut down and was downed ("the actor system stopped").
+    # (join-timeout), or it joined as the cluster shut down and was downed ("this node was downed and removed
+    # from the cluster ..."; "the actor system stopped" before 2026-12-01).
     notes+=("$name (pid $pid) was restarted after the run had finished and exited 1: $last")
     continue
   fi

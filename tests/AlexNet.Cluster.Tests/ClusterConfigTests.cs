@@ -179,6 +179,26 @@ public sealed class ClusterConfigTests
     }
 
     [Fact]
+    public void A_node_not_yet_joined_closes_its_connections_to_the_seeds_every_join_reset_after()
+    {
+        int nobody = NodeProcess.FreePort();
+        using var node = new NodeProcess("lonely", new[] { "node", "--roles", "loader", "--port", "0", "--data", "synthetic",
+            "--seed-nodes", $"akka.tcp://alexnet@127.0.0.1:{nobody}", "--join-timeout", "4s", "--join-reset-after", "1s" });
+        Assert.Equal(1, node.WaitForExit(TimeSpan.FromMinutes(1)));
+        Assert.Contains($"s after asking to join through akka.tcp://alexnet@127.0.0.1:{nobody}: closing this node's connections to them", node.Output);
+        Assert.Contains("could not join the cluster through", node.Output);
+    }
+
+    [Theory]
+    [InlineData("0s")]
+    [InlineData("soon")]
+    public void A_bad_join_reset_after_is_refused_naming_the_key(string value)
+    {
+        var e = Assert.Throws<ConfigurationFileException>(() => JoinWatch.ResetAfterOf(Layered(new Dictionary<string, string> { [JoinWatch.Key] = value })));
+        Assert.Contains($"{JoinWatch.Key} = ", e.Message);
+    }
+
+    [Fact]
     public void A_tower_node_refuses_a_device_this_machine_lacks_before_joining()
     {
         // No GPU in CI (and a test never needs one): cuda:3 is missing here as on a 2-GPU node.

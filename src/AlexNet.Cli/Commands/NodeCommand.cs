@@ -25,7 +25,7 @@ public sealed class NodeCommand : ICommand
         ("data-port", "alexnet.cluster.data-channel.port", false),
         ("data-public-port", "alexnet.cluster.data-channel.public-port", false), ("data-channel", "alexnet.cluster.data-channel.enabled", false),
         ("wire-precision", "alexnet.cluster.wire-precision", false), ("gather-timeout", "alexnet.cluster.gather-timeout", false),
-        ("join-timeout", "alexnet.cluster.join-timeout", false),
+        ("join-timeout", "alexnet.cluster.join-timeout", false), ("join-reset-after", "alexnet.cluster.join-reset-after", false),
         ("coordinator-timeout", "alexnet.cluster.coordinator-timeout", false),
         ("hand-over-timeout", "alexnet.cluster.hand-over-timeout", false), ("checkpoint-lock", "alexnet.cluster.checkpoint-lock", false),
         ("loader-read-delay", "alexnet.cluster.loader.read-delay", false), ("tls", "alexnet.cluster.tls.enabled", false),
@@ -49,6 +49,7 @@ public sealed class NodeCommand : ICommand
           --wire-precision full|fp16|bf16   activations and gradients between processes (full)
           --gather-timeout T     how long the coordinator waits for towers and a loader (10m)
           --join-timeout T|off   how long to try joining through the seed nodes before exiting with 1 (5m)
+          --join-reset-after T|off  not yet joined: how often to close the connections to the seed nodes and retry (20s)
           --coordinator-timeout T|off  how long a tower or loader node waits without a coordinator before exiting with 1 (2m)
           --hand-over-timeout T  coordinator or tower node stopped by a signal: how long to wait for the run's checkpoint before leaving (2m)
                                  (exit 143 for SIGTERM, 130 for SIGINT; the same signal again stops the node at once: exit 137)

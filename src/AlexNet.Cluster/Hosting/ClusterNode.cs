@@ -52,6 +52,7 @@ public static class ClusterNode
         // Loaded here, before Akka.Remote loads it too: a wrong path or password gets a message naming the key.
         var tls = s.Tls.Enabled ? ChannelTls.Load(s.Tls.CertificatePath, s.Tls.CertificatePassword, s.Tls.SuppressValidation, "alexnet.cluster.tls.certificate-path") : null;
         var akka = ClusterConfig.WithAkka(o.Config, s);
+        var resetJoinAfter = JoinWatch.ResetAfterOf(o.Config);
         // A caller that handles SIGTERM and SIGINT itself (leave) must be their only handler. Akka's own, registered
         // with run-by-clr-shutdown-hook, runs the whole shutdown on the signal's thread (its callback waits for it), and
         // the runtime calls a signal's handlers one after the other on that thread: the caller's first and second
@@ -122,12 +123,16 @@ public static class ClusterNode
                 BeforeLeaving("release-the-towers", "/user/node", new ReleaseTowerNode(self), (TowerNodeReleased r) => r.Summary,
                     "it resumes from its previous checkpoint without this node");
             if (s.SeedNodes.Count == 0) cluster.Join(cluster.SelfAddress);
+            else JoinWatch.Start(system, s.SeedNodes, resetJoinAfter);
             _ = system.WhenTerminated.ContinueWith(_ => outcome.TrySetResult(CoordinatedShutdown.Get(system).ShutdownReason switch
             {
                 CoordinatedShutdown.ClrExitReason => Stopped(),
                 CoordinatedShutdown.ClusterJoinUnsuccessfulReason => new NodeOutcome(1,
                     $"could not join the cluster through {string.Join(", ", s.SeedNodes)} within {s.JoinTimeout} (alexnet.cluster.join-timeout): " +
                     "is a seed node up at that address, and is its run still going?"),
+                // Downed: the split-brain resolver's decision (other members found this node unreachable), or a node that
+                // joined just as its run ended and the cluster shut down. 1, as a failure: a supervisor restarts it.
+                CoordinatedShutdown.ClusterDowningReason => new NodeOutcome(1, DownedMessage),
                 _ => new NodeOutcome(1, "the actor system stopped"),
             }), TaskScheduler.Default);
             using var registration = cancel.Register(() => outcome.TrySetResult(new NodeOutcome(130, "stopped")));
@@ -153,6 +158,10 @@ public static class ClusterNode
     /// coordinator, resumes from its checkpoint when one is started again. 143 = 128 + SIGTERM.
     /// </summary>
     public static readonly NodeOutcome StoppedBySignal = new(143, "stopped by a signal after leaving the cluster");
+
+    /// <summary>The last line of a node that the cluster downed (removed) without its asking.</summary>
+    public const string DownedMessage = "this node was downed and removed from the cluster (the split-brain resolver's decision: other members " +
+                                        "found it unreachable; or it joined as the cluster shut down after its run ended)";
 
     /// <summary>
     /// Asks <paramref name="actor"/> on this node (the run host, or the node host that forwards to it) to have

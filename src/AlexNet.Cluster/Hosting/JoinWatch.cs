@@ -1,0 +1,59 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Event;
+using Akka.Remote;
+using AlexNet.Actors.Hosting;
+
+namespace AlexNet.Cluster.Hosting;
+
+/// <summary>
+/// A node restarted on the address of a member the cluster still has (a crashed node brought back by a
+/// supervisor) can be left with a remoting connection to a seed node that nobody reads: the survivors
+/// reconnect to that address once its gate (akka.remote.retry-gate-closed-for) opens, and when such a
+/// reconnection crosses this node's own, or the survivor drops it as it quarantines the old incarnation,
+/// Akka (classic remoting) keeps using the half that the other side abandoned. Every InitJoin or its
+/// answer then vanishes, and Akka's own retries go through the same connection until join-timeout; a
+/// new process (new connections) joins at once. So while this node is not a member, every
+/// <c>alexnet.cluster.join-reset-after</c> it drops its connections to the seed nodes (a quarantine
+/// without a UID only closes them and gates the address for retry-gate-closed-for); Akka's join
+/// retries then open fresh ones. join-timeout still bounds the whole.
+/// </summary>
+public static class JoinWatch
+{
+    public const string Key = "alexnet.cluster.join-reset-after";
+
+    /// <summary>alexnet.cluster.join-reset-after: a positive duration, or off (null).</summary>
+    public static TimeSpan? ResetAfterOf(Config c)
+    {
+        if (!c.HasPath(Key)) throw new ConfigurationFileException($"{Key} is missing");
+        TimeSpan? after;
+        try { after = c.GetString(Key) is "off" ? null : c.GetTimeSpan(Key); }
+        catch (Exception e) { throw new ConfigurationFileException($"{Key} = {c.GetString(Key)}: expected a duration or off ({e.Message})"); }
+        if (after <= TimeSpan.Zero) throw new ConfigurationFileException($"{Key} = {after}: expected a positive duration or off");
+        return after;
+    }
+
+    /// <summary>Watches the joining of <paramref name="system"/> through <paramref name="seedNodes"/>; stops once it is a member.</summary>
+    public static void Start(ActorSystem system, IReadOnlyList<string> seedNodes, TimeSpan? resetAfter)
+    {
+        if (resetAfter is not { } every) return;
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var seeds = seedNodes.Select(Address.Parse).Where(a => !a.Equals(cluster.SelfAddress)).ToList();
+        if (seeds.Count == 0) return;
+        var provider = (IRemoteActorRefProvider)((ExtendedActorSystem)system).Provider;
+        var started = DateTime.UtcNow;
+        var timer = new Cancelable(system.Scheduler);
+        system.Scheduler.Advanced.ScheduleRepeatedly(every, every, () =>
+        {
+            if (IsMember(cluster) || cluster.IsTerminated) { timer.Cancel(); return; }
+            system.Log.Warning($"not a member of the cluster {(DateTime.UtcNow - started).TotalSeconds:F0} s after asking to join through " +
+                               $"{string.Join(", ", seeds)}: closing this node's connections to them and asking again ({Key}; a connection " +
+                               "left from this address's previous process can lose every answer)");
+            foreach (var seed in seeds) provider.Quarantine(seed, null);
+        }, timer);
+    }
+
+    /// <summary>This node has been welcomed (it is in its own view of the membership, Joining or later).</summary>
+    private static bool IsMember(Akka.Cluster.Cluster cluster) =>
+        cluster.State.Members.Any(m => m.UniqueAddress.Equals(cluster.SelfUniqueAddress));
+}
