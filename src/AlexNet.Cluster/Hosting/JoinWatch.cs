@@ -8,15 +8,15 @@ namespace AlexNet.Cluster.Hosting;
 
 /// <summary>
 /// A node restarted on the address of a member the cluster still has (a crashed node brought back by a
-/// supervisor) can be left with a remoting connection to a seed node that nobody reads: the survivors
-/// reconnect to that address once its gate (akka.remote.retry-gate-closed-for) opens, and when such a
-/// reconnection crosses this node's own, or the survivor drops it as it quarantines the old incarnation,
-/// Akka (classic remoting) keeps using the half that the other side abandoned. Every InitJoin or its
-/// answer then vanishes, and Akka's own retries go through the same connection until join-timeout; a
-/// new process (new connections) joins at once. So while this node is not a member, every
-/// <c>alexnet.cluster.join-reset-after</c> it drops its connections to the seed nodes (a quarantine
-/// without a UID only closes them and gates the address for retry-gate-closed-for); Akka's join
-/// retries then open fresh ones. join-timeout still bounds the whole.
+/// supervisor) can be left with an Akka.Remote connection to its seed node that never carries anything:
+/// when the survivors' gate on that address (akka.remote.retry-gate-closed-for, 5 s) opens, they reconnect
+/// to resend to the old incarnation, and such a reconnection crossing this node's own can leave this node's
+/// writer to the seed in a handshake that never completes (Akka then warns of a quarantine "with unknown
+/// UID" below), or using a connection the other side has abandoned. Akka routes every InitJoin to that
+/// writer and retries the join through it until join-timeout; a new process joins at once. So while this
+/// node is not a member, every <c>alexnet.cluster.join-reset-after</c> it closes its connections to the
+/// seeds (a quarantine without a UID only stops the endpoints and gates the address for
+/// retry-gate-closed-for); Akka's join retries then open fresh ones. join-timeout still bounds the whole.
 /// </summary>
 public static class JoinWatch
 {
