@@ -54,6 +54,30 @@ public sealed class EndpointAttachmentTests() : TestKit(Akka.Configuration.Confi
         second.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
     }
 
+    /// <summary>
+    /// A coordinator's node dies: the endpoint detaches on the lost link, the next coordinator's proxy attaches, and
+    /// only then does the dead proxy's Terminated arrive. It used to crash the endpoint (DeathPactException: the old
+    /// proxy was still watched), which restarted it detached: the new coordinator waited for a loader for good.
+    /// </summary>
+    [Fact]
+    public void A_detached_proxy_that_terminates_after_a_newer_one_attached_leaves_the_endpoint_serving_the_newer()
+    {
+        var endpoint = LoaderEndpoint();
+        var first = CreateTestProbe();
+        var second = CreateTestProbe();
+        endpoint.Tell(new Attach(first.Ref, NodeOf("coordinator-a")), first.Ref);
+        first.ExpectMsg<Attached>();
+        endpoint.Tell(new LinkLost(NodeOf("coordinator-a").Node, "connection reset"));
+        first.ExpectMsg<Detached>();
+        endpoint.Tell(new Attach(second.Ref, NodeOf("coordinator-b")), second.Ref);
+        second.ExpectMsg<Attached>();
+
+        Sys.Stop(first.Ref); // the dead coordinator's proxy, removed with its node
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        endpoint.Tell(new LinkLost(NodeOf("coordinator-b").Node, "connection reset")); // answered only while serving the second
+        Assert.Contains("connection reset", second.ExpectMsg<Detached>().Reason);
+    }
+
     [Fact]
     public void A_loader_proxy_told_its_endpoint_detached_stops()
     {

@@ -20,6 +20,7 @@ public abstract class ProxiedEndpoint : ReceiveActor, IWithUnboundedStash
 
     protected IActorRef Proxy { get; private set; } = ActorRefs.Nobody;
     private string? _proxyNode; // the attached proxy's node, whose data-channel link this endpoint uses
+    private readonly HashSet<IActorRef> _earlierProxies = new(); // unwatched, but their Terminated may already be queued
     protected WireRoute? Route { get; private set; }
     public IStash Stash { get; set; } = null!;
 
@@ -65,6 +66,7 @@ public abstract class ProxiedEndpoint : ReceiveActor, IWithUnboundedStash
         if (!Proxy.IsNobody())
         {
             Context.Unwatch(Proxy);
+            _earlierProxies.Add(Proxy);
             // The one it replaces (a coordinator's earlier proxy) would otherwise wait for answers that now go elsewhere.
             if (!Proxy.Equals(m.Proxy)) Proxy.Tell(new Detached($"{_kind} endpoint {Self.Path.Name} was attached to a newer proxy"), Self);
         }
@@ -101,6 +103,7 @@ public abstract class ProxiedEndpoint : ReceiveActor, IWithUnboundedStash
     {
         Receive<Attach>(OnAttach);
         Receive<Terminated>(m => m.ActorRef.Equals(Proxy), _ => Detach("the coordinator's proxy is gone"));
+        Receive<Terminated>(m => _earlierProxies.Remove(m.ActorRef), _ => { }); // sent before it was unwatched (stashed while linking)
         // Only the link to the attached proxy's node matters: one to a node this endpoint used before is history.
         Receive<LinkLost>(m => m.Peer == _proxyNode, m => Detach($"the data channel to {m.Peer} failed: {m.Reason}", tellProxy: true));
         Receive<LinkLost>(_ => { });
@@ -112,6 +115,13 @@ public abstract class ProxiedEndpoint : ReceiveActor, IWithUnboundedStash
         Log.Warning("{0} endpoint {1} detached: {2}", _kind, Self.Path.Name, why);
         if (tellProxy) Proxy.Tell(new Detached(why), Self);
         OnDetach();
+        // Unwatched: its Terminated may come once a newer proxy is attached (a dead coordinator's, with its node's removal),
+        // and an unhandled one would crash this endpoint (DeathPactException), restarting it detached from the newer.
+        if (!Proxy.IsNobody())
+        {
+            Context.Unwatch(Proxy);
+            _earlierProxies.Add(Proxy);
+        }
         Proxy = ActorRefs.Nobody;
         _proxyNode = null;
         Route = null;
