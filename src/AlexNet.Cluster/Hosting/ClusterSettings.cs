@@ -30,11 +30,14 @@ public sealed record ClusterSettings(
     public const string CoordinatorTimeoutKey = "alexnet.cluster.coordinator-timeout";
 
     /// <summary>alexnet.cluster.coordinator-timeout: a positive duration, or off (null).</summary>
-    public static TimeSpan? CoordinatorTimeoutOf(Config c)
+    public static TimeSpan? CoordinatorTimeoutOf(Config c) => DurationOrOff(c, CoordinatorTimeoutKey);
+
+    /// <summary>A key that is a positive duration, or off (null); anything else is refused naming the key.</summary>
+    public static TimeSpan? DurationOrOff(Config c, string key)
     {
-        TimeSpan? timeout = Get(c, CoordinatorTimeoutKey, k => c.GetString(k)) is "off" ? null : Get(c, CoordinatorTimeoutKey, k => c.GetTimeSpan(k));
-        if (timeout <= TimeSpan.Zero) throw new ConfigurationFileException($"{CoordinatorTimeoutKey} = {timeout}: expected a positive duration or off");
-        return timeout;
+        TimeSpan? value = Get(c, key, k => c.GetString(k)) is "off" ? null : Get(c, key, k => c.GetTimeSpan(k));
+        if (value <= TimeSpan.Zero) throw new ConfigurationFileException($"{key} = {value}: expected a positive duration or off");
+        return value;
     }
     public static readonly string[] KnownRoles = { Coordinator, Tower, Loader };
 
@@ -81,8 +84,7 @@ public sealed record ClusterSettings(
             Get(c, $"{k}.recovery.wait-for-towers", k2 => c.GetTimeSpan(k2)));
         if (recovery.MaxRestarts < 0) throw new ConfigurationFileException($"{k}.recovery.max-restarts = {recovery.MaxRestarts}: expected 0 (no recovery) or more");
         if (recovery.WaitForTowers <= TimeSpan.Zero) throw new ConfigurationFileException($"{k}.recovery.wait-for-towers = {recovery.WaitForTowers}: expected a positive duration");
-        TimeSpan? joinTimeout = Get(c, $"{k}.join-timeout", k2 => c.GetString(k2)) is "off" ? null : Get(c, $"{k}.join-timeout", k2 => c.GetTimeSpan(k2));
-        if (joinTimeout <= TimeSpan.Zero) throw new ConfigurationFileException($"{k}.join-timeout = {joinTimeout}: expected a positive duration or off");
+        var joinTimeout = DurationOrOff(c, $"{k}.join-timeout");
         var seeds = new List<string>();
         foreach (var seed in List(c, $"{k}.seed-nodes"))
         {

@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
 using Akka.Remote;
-using AlexNet.Actors.Hosting;
 
 namespace AlexNet.Cluster.Hosting;
 
@@ -23,15 +22,7 @@ public static class JoinWatch
     public const string Key = "alexnet.cluster.join-reset-after";
 
     /// <summary>alexnet.cluster.join-reset-after: a positive duration, or off (null).</summary>
-    public static TimeSpan? ResetAfterOf(Config c)
-    {
-        if (!c.HasPath(Key)) throw new ConfigurationFileException($"{Key} is missing");
-        TimeSpan? after;
-        try { after = c.GetString(Key) is "off" ? null : c.GetTimeSpan(Key); }
-        catch (Exception e) { throw new ConfigurationFileException($"{Key} = {c.GetString(Key)}: expected a duration or off ({e.Message})"); }
-        if (after <= TimeSpan.Zero) throw new ConfigurationFileException($"{Key} = {after}: expected a positive duration or off");
-        return after;
-    }
+    public static TimeSpan? ResetAfterOf(Config c) => ClusterSettings.DurationOrOff(c, Key);
 
     /// <summary>Watches the joining of <paramref name="system"/> through <paramref name="seedNodes"/>; stops once it is a member.</summary>
     public static void Start(ActorSystem system, IReadOnlyList<string> seedNodes, TimeSpan? resetAfter)
