@@ -20,7 +20,8 @@ public sealed class RejoinTests(ITestOutputHelper output) : IDisposable
         var config = Path.Combine(_fleet.Dir, "tiny.conf");
         File.WriteAllText(config, "alexnet.data.synthetic { train-images = 256, val-images = 16 }\n");
         return new[] { "--config", config, "--data", "synthetic", "--width", "0.25", "--crop", "64", "--batch", "16", "--steps", "100000",
-            "--loaders", "1", "--threads", "1", "--log-every", "1", "--checkpoint-dir", Path.Combine(_fleet.Dir, "ck"), "--join-timeout", "1m" };
+            "--loaders", "1", "--threads", "1", "--log-every", "1", "--checkpoint-dir", Path.Combine(_fleet.Dir, "ck"), "--join-timeout", "1m",
+            "--epochs", "10000" }; // the synthetic set's preset (8 epochs) would end the run within seconds, maybe before the standby joined
     }
 
     private NodeProcess Start(string name, string roles, int port, string? seeds, params string[] more) =>

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using Akka.Cluster;
 using AlexNet.Actors.Protocol;
 using AlexNet.Cluster.Protocol;
@@ -9,6 +10,17 @@ namespace AlexNet.Cluster.Hosting;
 /// <summary>The run host and the cluster's members: enlisting, checking and withdrawing nodes.</summary>
 public sealed partial class RunHost
 {
+    /// <summary>
+    /// How long an enlisted node may take to offer itself before it is asked again. Classic remoting drops
+    /// messages while an association is being (re)made, as around a coordinator fail-over or a node restarted
+    /// on its old address: an Enlist lost then would leave the node's towers out of the run for good.
+    /// </summary>
+    private static readonly TimeSpan EnlistAgainAfter = TimeSpan.FromSeconds(3);
+
+    private sealed record EnlistAgain;
+
+    private readonly Dictionary<string, (Address Address, DateTime Sent, int Tries)> _unanswered = new(); // by node: enlisted, no offer yet
+
     /// <param name="announce">Runs a change of the run's loaders now, or once the run has started.</param>
     private void Membership(Action<Action> announce)
     {
@@ -22,9 +34,11 @@ public sealed partial class RunHost
         {
             Gone(m.Member, "was removed from the cluster", announce);
             _members.Remove(m.Member.Address);
+            _unanswered.Remove(m.Member.Address.ToString());
             _leaving.Remove(m.Member.Address.ToString()); // a node restarted on the same address is welcome again
         });
         Receive<ClusterEvent.IMemberEvent>(_ => { });
+        Receive<EnlistAgain>(_ => AskUnansweredAgain());
         LoaderLinks(announce);
     }
 
@@ -44,11 +58,27 @@ public sealed partial class RunHost
         // Every node, coordinator nodes included: a stand-in coordinator is checked now, not when it takes
         // the run over (it would then refuse every healthy node, or continue another run).
         NodeHost(member.Address).Tell(new Enlist(Self, _setup.Profile, _setup.Channel));
+        _unanswered[member.Address.ToString()] = (member.Address, DateTime.UtcNow, 0);
+    }
+
+    /// <summary>Enlists again every reachable member whose offer has not come within <see cref="EnlistAgainAfter"/>.</summary>
+    private void AskUnansweredAgain()
+    {
+        var cluster = Akka.Cluster.Cluster.Get(Context.System);
+        var now = DateTime.UtcNow;
+        foreach (var (node, (address, sent, tries)) in _unanswered.ToList())
+        {
+            if (now - sent < EnlistAgainAfter || cluster.State.Unreachable.Any(m => m.Address == address)) continue;
+            if (tries == 0) _log.Warning("node {0} did not answer its enlisting within {1}: asking it again until it does", address, EnlistAgainAfter);
+            NodeHost(address).Tell(new Enlist(Self, _setup.Profile, _setup.Channel));
+            _unanswered[node] = (address, now, tries + 1);
+        }
     }
 
     /// <summary>Checks a node's offer; a node whose configuration differs is told why and ignored.</summary>
     private bool Accept(NodeOffer offer)
     {
+        _unanswered.Remove(offer.Node); // answered, whether its offer is taken or refused
         if (_leaving.Contains(offer.Node) || !_offered.Add(offer.Node)) return false;
         bool isCoordinator = offer.Roles.Contains(ClusterSettings.Coordinator);
         var refusal = ProfileCheck.Refusal(_setup.Profile, offer.Profile, isLoader: offer.Loaders.Count > 0, isCoordinator);

@@ -82,6 +82,7 @@ public sealed partial class RunHost : ReceiveActor, IWithTimers
         Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.UnreachableMember), typeof(ClusterEvent.ReachableMember));
         Timers.StartSingleTimer("gather", new GatherTimedOut(), _setup.GatherTimeout);
+        Timers.StartPeriodicTimer("enlist-again", new EnlistAgain(), EnlistAgainAfter);
         Notice($"waiting for {_setup.Model.Towers} tower(s) and at least one loader to join");
         if (_setup.Recovery.Enabled && _setup.Training.CheckpointDir is null)
             Notice("no checkpoint folder: losing a tower node will end the run (set --checkpoint-dir on the coordinator nodes to survive it)", isError: true);
