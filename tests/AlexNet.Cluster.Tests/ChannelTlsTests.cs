@@ -45,7 +45,7 @@ public sealed class ChannelTlsTests : TestKit
     [InlineData(false)]
     public void With_tls_a_wiretap_sees_neither_the_token_nor_the_pixels_and_without_it_sees_both(bool encrypted)
     {
-        var tls = encrypted ? new ChannelTls(TestCertificate.SelfSigned(), suppressValidation: true) : null;
+        var tls = encrypted ? new ChannelTls(SelfSignedCertificate.Create(), suppressValidation: true) : null;
         var (listener, probe) = Listen(tls);
         using var _ = listener;
         using var relay = new TcpRelay(listener.Port, capture: true);
@@ -68,7 +68,7 @@ public sealed class ChannelTlsTests : TestKit
     [Fact]
     public async Task A_tls_listener_refuses_a_plain_peer_and_a_tls_peer_gets_nothing_from_a_plain_listener()
     {
-        var tls = new ChannelTls(TestCertificate.SelfSigned(), suppressValidation: true);
+        var tls = new ChannelTls(SelfSignedCertificate.Create(), suppressValidation: true);
         var (secure, secureProbe) = Listen(tls);
         using (secure)
         {
@@ -99,7 +99,7 @@ public sealed class ChannelTlsTests : TestKit
     [Fact]
     public async Task With_validation_on_a_certificate_no_trusted_authority_signed_is_refused()
     {
-        var tls = new ChannelTls(TestCertificate.SelfSigned(), suppressValidation: false);
+        var tls = new ChannelTls(SelfSignedCertificate.Create(), suppressValidation: false);
         var (listener, probe) = Listen(tls);
         using (listener)
         {

@@ -1,4 +1,5 @@
 using System.Text;
+using AlexNet.Cluster.Channel;
 using AlexNet.Cluster.Hosting;
 using Xunit;
 using Xunit.Abstractions;
@@ -23,7 +24,7 @@ public sealed class TlsClusterTests(UndisturbedRun undisturbed, ITestOutputHelpe
     {
         var checkpoints = Path.Combine(_fleet.Dir, "checkpoints");
         var certificate = Path.Combine(_fleet.Dir, "cluster.pfx");
-        TestCertificate.WritePfx(certificate, "secret");
+        SelfSignedCertificate.WritePfx(certificate, "secret");
         // A self-signed certificate: no authority vouches for it, so validation is off, as the README says for test certificates.
         string tls = $"alexnet.cluster.tls {{ enabled = on, certificate-path = \"{certificate}\", certificate-password = secret, suppress-validation = on }}\n";
         int port = NodeProcess.FreePort(), dataPort = NodeProcess.FreePort();

@@ -13,8 +13,8 @@ namespace AlexNet.Cli.Commands;
 /// <summary>
 /// `alexnet bench --cluster`: the same training run in one process and as a cluster of separate
 /// processes on this machine (coordinator, K tower nodes, L loader nodes, loopback TCP); images/s
-/// and bytes moved per step for each; then the data channel's MB/s against Akka.Remote's for the
-/// same tensor messages. With --loader-sweep it measures loader processes instead (<see cref="LoaderSweep"/>).
+/// and bytes moved per step for each; then the data channel's MB/s (plain and with TLS) against
+/// Akka.Remote's for the same tensor messages. With --loader-sweep it measures loader processes instead (<see cref="LoaderSweep"/>).
 /// </summary>
 public static class ClusterBenchCommand
 {
@@ -25,7 +25,8 @@ public static class ClusterBenchCommand
           defaults: K=2, width 0.25, crop 64, batch 64, 20 timed steps after 3 warm-up steps, 1 loader node,
           T = cores/K intra-op threads per tower in both runs; synthetic data (the same images in both runs).
           The wire comparison sends M=20 messages of a ROWSxCOLS float32 tensor (default 128x9216, the
-          paper's fc6 input at batch 128: 4.7 MB) one at a time and pipelined.
+          paper's fc6 input at batch 128: 4.7 MB) one at a time and pipelined, through Akka.Remote, the
+          data channel, and the data channel with TLS (a self-signed certificate made for the run).
 
         """ + LoaderSweep.Usage;
 
@@ -76,7 +77,7 @@ public static class ClusterBenchCommand
 
         // The same tensors through both routes.
         foreach (var f in WireBenchmark.Run(tensor, messages))
-            Console.WriteLine($"{f.Route,-12} {f.MessageBytes / 1e6:F2} MB messages: one at a time {f.SequentialMBps,7:F0} MB/s " +
+            Console.WriteLine($"{f.Route,-17} {f.MessageBytes / 1e6:F2} MB messages: one at a time {f.SequentialMBps,7:F0} MB/s " +
                               $"({f.SequentialMsPerMessage:F1} ms each), pipelined {f.PipelinedMBps,7:F0} MB/s");
         return 0;
     }

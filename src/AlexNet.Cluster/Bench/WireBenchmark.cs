@@ -15,8 +15,9 @@ public sealed record RouteFigures(string Route, long MessageBytes, int Messages,
 
 /// <summary>
 /// Moves the same tensor messages (<see cref="WireForwardSegment"/> of a given shape) between two
-/// actor systems in this process over loopback TCP, once through Akka.Remote (with our
-/// serializer) and once on the data channel, and reports MB/s for each.
+/// actor systems in this process over loopback TCP, through Akka.Remote (with our serializer), on the
+/// data channel, and on the data channel with TLS (alexnet.cluster.tls: what encryption costs), and
+/// reports MB/s for each.
 /// </summary>
 public static class WireBenchmark
 {
@@ -41,26 +42,37 @@ public static class WireBenchmark
             var remoteSink = sender.ActorSelection(new RootActorPath(address) / "user" / "sink").ResolveOne(TimeSpan.FromSeconds(10)).Result;
             var akka = Measure("Akka.Remote", bytes, messages, arrivals, () => remoteSink.Tell(message));
 
-            var peers = new PeerDirectory();
-            var endpoints = new EndpointRegistry();
-            using var listener = new ChannelListener("127.0.0.1", 0, peers, endpoints, MessageCodec.Default, (ExtendedActorSystem)receiver,
-                1L << 30, TimeSpan.FromSeconds(10), _ => { });
-            listener.Start();
-            endpoints.Register("/user/sink", sink);
-            var self = new ChannelPoint("bench-sender", "127.0.0.1", 1, PeerDirectory.NewToken());
-            peers.Admit(self);
-            var target = new ChannelPoint("bench-receiver", "127.0.0.1", listener.Port, PeerDirectory.NewToken());
-            string? failure = null;
-            using var link = new PeerLink(self, target, MessageCodec.Default, TimeSpan.FromSeconds(10), (_, reason) => failure = reason);
-            var channel = Measure("data channel", bytes, messages, arrivals, () => link.Send("/user/sink", message));
-            if (failure is not null) throw new IOException($"data channel failed: {failure}");
-            return new[] { akka, channel };
+            var channel = MeasureDataChannel("data channel", bytes, messages, arrivals, receiver, sink, message, tls: null);
+            using var certificate = SelfSignedCertificate.Create();
+            var tls = MeasureDataChannel("data channel, TLS", bytes, messages, arrivals, receiver, sink, message,
+                new ChannelTls(certificate, suppressValidation: true));
+            return new[] { akka, channel, tls };
         }
         finally
         {
             sender.Terminate().Wait(TimeSpan.FromSeconds(10));
             receiver.Terminate().Wait(TimeSpan.FromSeconds(10));
         }
+    }
+
+    /// <summary>The data channel from a link in this process to a listener of <paramref name="receiver"/>, plain or with TLS (both ends).</summary>
+    private static RouteFigures MeasureDataChannel(string route, long bytes, int messages, Arrivals arrivals, ActorSystem receiver, IActorRef sink,
+        object message, ChannelTls? tls)
+    {
+        var peers = new PeerDirectory();
+        var endpoints = new EndpointRegistry();
+        using var listener = new ChannelListener("127.0.0.1", 0, peers, endpoints, MessageCodec.Default, (ExtendedActorSystem)receiver,
+            1L << 30, TimeSpan.FromSeconds(10), _ => { }, tls: tls);
+        listener.Start();
+        endpoints.Register("/user/sink", sink);
+        var self = new ChannelPoint("bench-sender", "127.0.0.1", 1, PeerDirectory.NewToken());
+        peers.Admit(self);
+        var target = new ChannelPoint("bench-receiver", "127.0.0.1", listener.Port, PeerDirectory.NewToken());
+        string? failure = null;
+        using var link = new PeerLink(self, target, MessageCodec.Default, TimeSpan.FromSeconds(10), (_, reason) => failure = reason, tls: tls);
+        var figures = Measure(route, bytes, messages, arrivals, () => link.Send("/user/sink", message));
+        if (failure is not null) throw new IOException($"{route} failed: {failure}");
+        return figures;
     }
 
     private static RouteFigures Measure(string route, long bytes, int messages, Arrivals arrivals, Action send)
