@@ -46,6 +46,27 @@ public sealed class CoordinatorLossTests(ITestOutputHelper output) : IDisposable
         Assert.True(coordinator.WaitFor(l => l.Contains("it would take the run over should this node go away"), Patience), "the matching standby was not enlisted");
     }
 
+    /// <summary>
+    /// The run host waits for a standby to be removed before its own node leaves: leaving, its singleton manager
+    /// would otherwise hand the run host over to the exiting standby, which never takes it, and the node's
+    /// shutdown waited out Akka's cluster-exiting (10 s) after every other node had gone.
+    /// </summary>
+    [Fact]
+    public void A_run_that_ends_with_a_standby_ends_without_waiting_for_a_hand_over()
+    {
+        int port = NodeProcess.FreePort();
+        var seed = $"akka.tcp://alexnet@127.0.0.1:{port}";
+        var coordinator = Start("coordinator", "coordinator", port, null, Options(), "--steps", "20");
+        var standby = Start("standby", "coordinator", 0, seed, Options(), "--steps", "20");
+        Assert.True(coordinator.WaitFor(l => l.Contains("it would take the run over should this node go away"), Patience), "the standby was not enlisted");
+        Start("towers", "tower", 0, seed, Options(), "--devices", "cpu,cpu");
+        Start("loader", "loader", 0, seed, Options());
+        Assert.Equal(0, coordinator.WaitForExit(Patience));
+        Assert.Equal(0, standby.WaitForExit(Patience));
+        Assert.Contains("finished: 20 steps", coordinator.Output);
+        Assert.DoesNotContain("[cluster-exiting] timed out", coordinator.Output);
+    }
+
     [Fact]
     public void Nodes_left_without_any_coordinator_exit_after_the_coordinator_timeout()
     {

@@ -32,21 +32,30 @@ public sealed partial class RunHost
             .Where(a => a != cluster.SelfAddress).Distinct().ToList();
         foreach (var address in others) NodeHost(address).Tell(ended);
         var waiting = others.Where(a => !cluster.State.Unreachable.Any(m => m.Address == a)).Select(a => a.ToString()).ToHashSet();
+        // Other coordinator nodes (standbys) are waited for until they are removed, not merely until they confirm:
+        // this node's singleton manager, leaving, hands the run host over to a standby still a member, and one that
+        // is exiting never takes it, so this node's shutdown would wait out cluster-exiting (10 s) for nothing.
+        var standbys = cluster.State.Members.Where(m => m.HasRole(ClusterSettings.Coordinator) && m.Address != cluster.SelfAddress)
+            .Select(m => m.Address.ToString()).ToHashSet();
         Timers.StartSingleTimer("end-notice", new EndNoticeTimedOut(), EndNoticeTimeout);
-        Become(() => Ending(outcome, ended, waiting));
+        Become(() => Ending(outcome, ended, waiting, standbys));
         if (waiting.Count == 0) Conclude(outcome, ended);
     }
 
-    private void Ending(object outcome, RunEnded ended, HashSet<string> waiting)
+    private void Ending(object outcome, RunEnded ended, HashSet<string> waiting, HashSet<string> standbys)
     {
         NothingToKeep("the run had ended");
         void Settled(string node)
         {
             if (waiting.Remove(node) && waiting.Count == 0) Conclude(outcome, ended);
         }
-        Receive<RunEndSeen>(m => Settled(m.Node));
+        void Leaving(string node)
+        {
+            if (!standbys.Contains(node)) Settled(node);
+        }
+        Receive<RunEndSeen>(m => Leaving(m.Node));
         Receive<ClusterEvent.MemberRemoved>(m => Settled(m.Member.Address.ToString()));
-        Receive<ClusterEvent.MemberExited>(m => Settled(m.Member.Address.ToString()));
+        Receive<ClusterEvent.MemberExited>(m => Leaving(m.Member.Address.ToString()));
         Receive<ClusterEvent.UnreachableMember>(m => Settled(m.Member.Address.ToString()));
         Receive<EndNoticeTimedOut>(_ =>
         {
