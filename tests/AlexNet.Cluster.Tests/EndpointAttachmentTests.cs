@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.TestKit.Xunit2;
 using AlexNet.Actors.Hosting;
 using AlexNet.Actors.Loading;
+using AlexNet.Actors.Protocol;
 using AlexNet.Cluster.Protocol;
 using AlexNet.Cluster.Proxies;
 using AlexNet.Data;
@@ -76,6 +77,31 @@ public sealed class EndpointAttachmentTests() : TestKit(Akka.Configuration.Confi
         ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         endpoint.Tell(new LinkLost(NodeOf("coordinator-b").Node, "connection reset")); // answered only while serving the second
         Assert.Contains("connection reset", second.ExpectMsg<Detached>().Reason);
+    }
+
+    /// <summary>
+    /// The requests queued when the endpoint detached are dropped, not served first to the next proxy: 8 images of
+    /// 50 ms each make a batch take 0.4 s, so 8 queued ones would hold the next proxy's first batch back by some 3 s.
+    /// </summary>
+    [Fact]
+    public void Requests_queued_when_the_endpoint_detached_are_dropped_and_the_next_proxy_is_served_at_once()
+    {
+        var data = Loading.ThrottledDataset.Slow(LoaderData.Synthetic(64, 8, 2, 40, seed: 1), TimeSpan.FromMilliseconds(50));
+        var endpoint = Sys.ActorOf(Proxies.LoaderEndpoint.Props(data, new AugmentationSettings(Crop: 32), 1, NodeOf("loader-node"), ActorRefs.Nobody));
+        var first = CreateTestProbe();
+        endpoint.Tell(new Attach(first.Ref, NodeOf("coordinator-a")), first.Ref);
+        first.ExpectMsg<Attached>();
+        for (int i = 0; i < 8; i++) endpoint.Tell(new LoadBatch(DataSplit.Train, 0, i, 8, BatchView.Train), first.Ref);
+        endpoint.Tell(new LinkLost(NodeOf("coordinator-a").Node, "connection reset"));
+        first.FishForMessage(m => m is Detached);
+
+        var second = CreateTestProbe();
+        endpoint.Tell(new Attach(second.Ref, NodeOf("coordinator-b")), second.Ref);
+        second.ExpectMsg<Attached>();
+        endpoint.Tell(new LoadBatch(DataSplit.Train, 0, 5, 8, BatchView.Train), second.Ref);
+        var batch = second.ExpectMsg<BatchReady>(TimeSpan.FromSeconds(1.5)); // the one in progress at the cut, if any, then this one
+        Assert.Equal(5, batch.Batch.Index);
+        second.ExpectNoMsg(TimeSpan.FromSeconds(1)); // nothing of the first proxy's
     }
 
     [Fact]
