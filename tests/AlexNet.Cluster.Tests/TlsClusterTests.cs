@@ -40,9 +40,7 @@ public sealed class TlsClusterTests(UndisturbedRun undisturbed, ITestOutputHelpe
         Assert.Contains("akka.ssl.tcp://alexnet@127.0.0.1", coordinator.Output);
         var report = RunReport.Read(Path.Combine(_fleet.Dir, "report.json"));
         Assert.True(report.Succeeded, report.Summary);
-        double difference = undisturbed.LargestDifference(checkpoints);
-        output.WriteLine($"largest difference from the undisturbed run's weights and momentum: {difference}");
-        Assert.True(difference == 0, $"the final weights differ from the undisturbed run's by up to {difference}");
+        undisturbed.AssertSameWeights(checkpoints, output);
 
         var wire = wiretap.Captured();
         output.WriteLine($"{wire.Length} bytes passed the wiretap");

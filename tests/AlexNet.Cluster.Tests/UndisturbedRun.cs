@@ -15,16 +15,12 @@ public sealed class UndisturbedRun : IDisposable
 
     private readonly string _dir = Directory.CreateTempSubdirectory("alexnet-undisturbed-").FullName;
 
-    /// <summary>The final checkpoint folder (step-000000012).</summary>
-    public string FinalCheckpoint { get; }
-
     public UndisturbedRun()
     {
         var checkpoints = Path.Combine(_dir, "checkpoints");
         using var train = new NodeProcess("undisturbed", new[] { "train" }.Concat(Options(_dir)).Concat(new[] { "--checkpoint-dir", checkpoints }), _dir);
         int code = train.WaitForExit(TimeSpan.FromMinutes(3));
         if (code != 0) throw new InvalidOperationException($"the undisturbed run failed ({code}):\n{train.Output}");
-        FinalCheckpoint = Path.Combine(checkpoints, CheckpointStore.FolderName(Steps));
     }
 
     /// <summary>
@@ -45,18 +41,48 @@ public sealed class UndisturbedRun : IDisposable
     }
 
     /// <summary>
-    /// The largest absolute difference between the final checkpoint of <paramref name="checkpoints"/>
+    /// Fails unless the final checkpoint of <paramref name="checkpoints"/> is bit-identical to the undisturbed run's
+    /// (every tower's weights and momentum). When it is not, the message says where the two runs part: the difference
+    /// at each earlier checkpoint both kept, and the first step whose logged loss differs (a race that corrupts one
+    /// batch shows there, and which run is off).
+    /// </summary>
+    public void AssertSameWeights(string checkpoints, Xunit.Abstractions.ITestOutputHelper output, int towers = 2)
+    {
+        double difference = LargestDifference(checkpoints, Steps, towers);
+        output.WriteLine($"largest difference from the undisturbed run's weights and momentum: {difference}");
+        if (difference == 0) return;
+        var where = new List<string>();
+        for (int step = 4; step < Steps; step += 4) // --checkpoint-every 4: both runs keep these (keep-last = 3)
+            if (Directory.Exists(Path.Combine(checkpoints, CheckpointStore.FolderName(step))))
+                where.Add($"step {step}: {LargestDifference(checkpoints, step, towers)}");
+        var mine = Losses(Path.Combine(checkpoints, "run", "metrics.csv"));
+        var reference = Losses(Path.Combine(_dir, "checkpoints", "run", "metrics.csv"));
+        var first = mine.Keys.Where(reference.ContainsKey).OrderBy(k => k).Where(k => mine[k] != reference[k]).Select(k => (int?)k).FirstOrDefault();
+        where.Add(first is { } k
+            ? $"first logged loss that differs: step {k}, {mine[k]} here against {reference[k]} in the undisturbed run"
+            : "the logged losses agree at every step");
+        Xunit.Assert.Fail($"the final weights differ from the undisturbed run's by up to {difference}; {string.Join("; ", where)}");
+    }
+
+    /// <summary>Step → loss, from a run's metrics.csv (the last row of a step, should it appear twice).</summary>
+    private static Dictionary<int, string> Losses(string metrics) =>
+        File.ReadAllLines(metrics).Where(l => l.StartsWith("step,")).Select(l => l.Split(','))
+            .GroupBy(f => int.Parse(f[1])).ToDictionary(g => g.Key, g => g.Last()[3]);
+
+    /// <summary>
+    /// The largest absolute difference between the checkpoint of <paramref name="step"/> in <paramref name="checkpoints"/>
     /// and the undisturbed run's, over every tower's weights and momentum (0 = bit-identical).
     /// </summary>
-    public double LargestDifference(string checkpoints, int towers = 2)
+    private double LargestDifference(string checkpoints, int step, int towers)
     {
-        var folder = Path.Combine(checkpoints, CheckpointStore.FolderName(Steps));
-        if (!Directory.Exists(folder)) throw new InvalidOperationException($"no final checkpoint {folder}");
+        var folder = Path.Combine(checkpoints, CheckpointStore.FolderName(step));
+        if (!Directory.Exists(folder)) throw new InvalidOperationException($"no checkpoint {folder}");
+        var reference = Path.Combine(_dir, "checkpoints", CheckpointStore.FolderName(step));
         double worst = 0;
         for (int t = 0; t < towers; t++)
         {
             using var scope = NewDisposeScope();
-            var expected = SafeTensors.Read(Path.Combine(FinalCheckpoint, CheckpointManifest.TowerFile(t)), out _);
+            var expected = SafeTensors.Read(Path.Combine(reference, CheckpointManifest.TowerFile(t)), out _);
             var actual = SafeTensors.Read(Path.Combine(folder, CheckpointManifest.TowerFile(t)), out _);
             if (!expected.Keys.OrderBy(k => k).SequenceEqual(actual.Keys.OrderBy(k => k)))
                 throw new InvalidOperationException($"tower {t}: the shards hold different tensors");
