@@ -18,9 +18,7 @@ namespace AlexNet.Cluster.Proxies;
 /// </summary>
 public sealed class LoaderEndpoint : ProxiedEndpoint
 {
-    private readonly LoaderData _data;
-    private readonly AugmentationSettings _augmentation;
-    private readonly long _seed;
+    private readonly Props _loaderProps; // a fresh loader actor after each detach
     private readonly PixelBufferPool? _pixelBuffers;
     private IActorRef _loader;
     private int _loaders = 1; // loader actors made so far: one more after each detach
@@ -29,8 +27,9 @@ public sealed class LoaderEndpoint : ProxiedEndpoint
         PixelBufferPool? pixelBuffers = null)
         : base("loader", selfNode, dataChannel)
     {
-        (_data, _augmentation, _seed, _pixelBuffers) = (data, augmentation, seed, pixelBuffers);
-        _loader = Context.ActorOf(DataLoaderActor.Props(data, augmentation, seed, pixelBuffers), "loader");
+        _pixelBuffers = pixelBuffers;
+        _loaderProps = DataLoaderActor.Props(data, augmentation, seed, pixelBuffers);
+        _loader = Context.ActorOf(_loaderProps, "loader");
     }
 
     /// <summary>
@@ -42,7 +41,7 @@ public sealed class LoaderEndpoint : ProxiedEndpoint
     protected override void OnDetach()
     {
         Context.Stop(_loader);
-        _loader = Context.ActorOf(DataLoaderActor.Props(_data, _augmentation, _seed, _pixelBuffers), $"loader-{++_loaders}");
+        _loader = Context.ActorOf(_loaderProps, $"loader-{++_loaders}");
     }
 
     public static Props Props(LoaderData data, AugmentationSettings augmentation, long seed, ChannelPoint selfNode, IActorRef dataChannel,
