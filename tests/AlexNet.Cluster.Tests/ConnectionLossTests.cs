@@ -48,7 +48,10 @@ public sealed class ConnectionLossTests(UndisturbedRun undisturbed, ITestOutputH
         int lost = coordinator.WaitForLine(l => l.Contains("the node is still in the cluster: attaching it again in 1 s"), Patience, before);
         Assert.True(lost >= 0, "the black-holed connection was not noticed");
         output.WriteLine($"noticed {clock.Elapsed.TotalSeconds:F1} s after the black hole: {coordinator.Line(lost)}");
-        Assert.Contains("nothing heard from the peer for 4 s", coordinator.Line(lost));
+        // Either end may notice the silence first: the loader node's link ("nothing heard from the peer for 4 s", told
+        // through its endpoint) or this node's side of that connection ("nothing arrived for 4 s"); which one depends on
+        // where the two ends' heartbeats were when the relay froze (about 150 ms apart in passing runs).
+        Assert.Matches(@"(nothing heard from the peer|nothing arrived) for 4 s \(alexnet\.cluster\.data-channel\.silence-timeout\)", coordinator.Line(lost));
         int again = coordinator.WaitForLine(l => l.Contains("attached again"), Patience, lost);
         Assert.True(again >= 0, "the loader was not attached again");
         output.WriteLine($"attached again {clock.Elapsed.TotalSeconds:F1} s after the black hole");
